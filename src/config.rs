@@ -1,0 +1,193 @@
+//! Server configuration: built-in defaults, then `quire.toml`, then `QUIRE_*`
+//! environment variables, then command-line flags (clap reads the last two together).
+//! Unknown keys in the file are an error, so a typo never silently does nothing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+/// Everything the server and `quire check` need to know.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// Folder with the Markdown content.
+    pub content: PathBuf,
+    /// Folder for data Quire writes (created if missing).
+    pub data: PathBuf,
+    /// How the help center presents itself.
+    pub site: SiteConfig,
+    /// Links from the help desk the content was migrated from.
+    pub migration: MigrationConfig,
+    /// Content checks.
+    pub check: CheckConfig,
+    /// Watch `content` and reload on change.
+    pub watch: bool,
+}
+
+/// Presentation settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    /// Name shown in the header and page titles.
+    pub title: String,
+    /// One sentence for the home page and its meta description.
+    pub tagline: String,
+    /// Public URL of the site, used for canonical links, the sitemap and OpenGraph.
+    /// Empty means "derive from `bind`".
+    pub base_url: String,
+    /// Where "Contact support" links go (a page, a form or a `mailto:` address).
+    pub support_url: String,
+    /// Language of the content, for `<html lang>`.
+    pub language: String,
+}
+
+/// Settings for content moved from another help desk.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MigrationConfig {
+    /// Hosts of the old help desk, e.g. `support.example.com`; absolute links to their
+    /// article URLs resolve to the Quire article with that `id`.
+    pub old_hosts: Vec<String>,
+}
+
+/// Settings for `quire check` and the load-time warnings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// Warn when an article's `reviewed` date is older than this many days.
+    pub stale_after_days: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_string(),
+            content: PathBuf::from("content"),
+            data: PathBuf::from("data"),
+            site: SiteConfig::default(),
+            migration: MigrationConfig::default(),
+            check: CheckConfig::default(),
+            watch: true,
+        }
+    }
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            title: "Help Center".to_string(),
+            tagline: "Answers to your questions, step by step.".to_string(),
+            base_url: String::new(),
+            support_url: "mailto:support@example.com".to_string(),
+            language: "en".to_string(),
+        }
+    }
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        Self { stale_after_days: 365 }
+    }
+}
+
+/// Values given on the command line or in the environment; `None` keeps the file's value.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub bind: Option<String>,
+    pub content: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+    pub site_title: Option<String>,
+    pub base_url: Option<String>,
+    pub support_url: Option<String>,
+}
+
+impl Config {
+    /// Reads the config file: `explicit` if given (it must exist), else `quire.toml` in
+    /// the working directory if present, else the defaults; then applies `overrides`.
+    pub fn load(explicit: Option<&Path>, overrides: Overrides) -> Result<Self> {
+        let mut config = match explicit {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new("quire.toml").is_file() => Self::from_file(Path::new("quire.toml"))?,
+            None => Self::default(),
+        };
+        config.apply(overrides);
+        Ok(config)
+    }
+
+    /// Parses one TOML config file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    fn apply(&mut self, overrides: Overrides) {
+        let Overrides { bind, content, data, site_title, base_url, support_url } = overrides;
+        if let Some(v) = bind {
+            self.bind = v;
+        }
+        if let Some(v) = content {
+            self.content = v;
+        }
+        if let Some(v) = data {
+            self.data = v;
+        }
+        if let Some(v) = site_title {
+            self.site.title = v;
+        }
+        if let Some(v) = base_url {
+            self.site.base_url = v;
+        }
+        if let Some(v) = support_url {
+            self.site.support_url = v;
+        }
+    }
+
+    /// The public base URL without a trailing slash, derived from `bind` when not set.
+    pub fn base_url(&self, bound: Option<std::net::SocketAddr>) -> String {
+        if !self.site.base_url.trim().is_empty() {
+            return self.site.base_url.trim().trim_end_matches('/').to_string();
+        }
+        match bound {
+            Some(addr) => format!("http://{addr}"),
+            None => format!("http://{}", self.bind),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = toml::from_str::<Config>("bind = \"0.0.0.0:1\"\nbnid = 3\n").unwrap_err();
+        assert!(err.to_string().contains("bnid"), "{err}");
+        let err = toml::from_str::<Config>("[site]\ntitel = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("titel"), "{err}");
+    }
+
+    #[test]
+    fn file_values_then_overrides() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("quire.toml");
+        std::fs::write(&path, "bind = \"127.0.0.1:9000\"\n[site]\ntitle = \"Acme Help\"\nsupport_url = \"https://acme.test/contact\"\n")
+            .expect("write");
+        let config = Config::load(
+            Some(&path),
+            Overrides { bind: Some("127.0.0.1:9999".into()), ..Overrides::default() },
+        )
+        .expect("loads");
+        assert_eq!(config.bind, "127.0.0.1:9999");
+        assert_eq!(config.site.title, "Acme Help");
+        assert_eq!(config.site.support_url, "https://acme.test/contact");
+        assert_eq!(config.content, PathBuf::from("content"));
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        assert!(Config::load(Some(Path::new("/nonexistent/quire.toml")), Overrides::default()).is_err());
+    }
+}

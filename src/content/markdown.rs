@@ -1,0 +1,433 @@
+//! Markdown → safe HTML, once per content version.
+//!
+//! The pipeline, for one document:
+//! 1. [`preprocess`](super::preprocess) rewrites foreign syntaxes (MDX, admonitions,
+//!    kramdown attributes) into CommonMark.
+//! 2. pulldown-cmark parses it with the options set in [`parser_options`] (the only
+//!    place they are set).
+//! 3. One pass over the events gives headings stable, unique ids, turns GitHub alerts
+//!    into callouts, wraps tables for small screens, resolves links through a
+//!    [`LinkResolver`], keeps placeholder text such as `<port>` visible, and collects
+//!    the plain text (for search and `llms.txt`) and the table of contents.
+//! 4. The HTML is sanitized by [`sanitize`](super::sanitize::sanitize).
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::diagnostics::Severity;
+use super::preprocess::{callout_label, escape_html, preprocess};
+use super::sanitize::sanitize;
+
+/// Every Markdown extension Quire enables, in one place.
+pub fn parser_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Whether a link destination is a link or an image source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Link,
+    Image,
+}
+
+/// What a [`LinkResolver`] decided about one destination.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolution {
+    /// The URL to write instead of the source destination, if it changes.
+    pub rewrite: Option<String>,
+    /// A problem to report at the link's line.
+    pub problem: Option<(Severity, String)>,
+}
+
+/// Maps link destinations written by authors (`../billing/refunds.md#fees`) to URLs.
+pub trait LinkResolver {
+    fn resolve(&self, destination: &str, kind: LinkKind) -> Resolution;
+}
+
+/// A resolver that leaves every link as written (previews, tests).
+pub struct KeepLinks;
+
+impl LinkResolver for KeepLinks {
+    fn resolve(&self, _destination: &str, _kind: LinkKind) -> Resolution {
+        Resolution::default()
+    }
+}
+
+/// One entry of an article's table of contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// A problem found while rendering, at a 1-based line of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderProblem {
+    pub line: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Everything rendering produces, so later steps work on data instead of re-parsing HTML.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// Sanitized HTML, safe to insert into a page as is.
+    pub html: String,
+    /// Headings of level 2 and 3, in order.
+    pub toc: Vec<TocEntry>,
+    /// All heading texts (any level), for search.
+    pub headings: Vec<String>,
+    /// The readable text without markup, comments or code-only constructs.
+    pub plain_text: String,
+    pub problems: Vec<RenderProblem>,
+}
+
+/// Input for [`render`].
+pub struct RenderRequest<'a> {
+    pub markdown: &'a str,
+    /// 1-based file line where `markdown` starts (after the front matter).
+    pub first_line: usize,
+    /// The page title: a leading H1 repeating it is dropped, since the page shows it.
+    pub title: Option<&'a str>,
+    pub links: &'a dyn LinkResolver,
+}
+
+/// Tags that are real inline HTML; any other `<word>` outside code is a placeholder an
+/// author meant as text (`<port>`, `<username>`).
+const INLINE_HTML_TAGS: &[&str] = &[
+    "a", "abbr", "b", "br", "cite", "code", "del", "dfn", "em", "i", "img", "ins", "kbd", "mark", "q", "s", "samp",
+    "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "p", "div", "details", "summary", "figure",
+    "figcaption", "table", "tr", "td", "th", "ul", "ol", "li", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+    "center", "font", "iframe", "script", "style", "form", "input", "button", "video", "audio", "source", "picture",
+    "blockquote", "pre", "dl", "dt", "dd", "tbody", "thead", "label", "select", "option", "textarea", "object",
+    "embed", "svg", "math",
+];
+
+fn is_placeholder(html: &str) -> bool {
+    let Some(inner) = html.strip_prefix('<').and_then(|s| s.strip_suffix('>')) else {
+        return false;
+    };
+    let mut chars = inner.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        && !INLINE_HTML_TAGS.contains(&inner.to_ascii_lowercase().as_str())
+}
+
+/// Turns heading text into a URL fragment: lowercase ASCII words joined by `-`.
+pub fn heading_id(text: &str) -> String {
+    let id = slug::slugify(text);
+    if id.is_empty() {
+        "section".to_string()
+    } else {
+        id
+    }
+}
+
+/// Makes `id` unique among `taken` by appending `-2`, `-3`, … and records it.
+pub fn unique_id(id: String, taken: &mut HashSet<String>) -> String {
+    if taken.insert(id.clone()) {
+        return id;
+    }
+    (2..)
+        .map(|n| format!("{id}-{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .inspect(|candidate| {
+            taken.insert(candidate.clone());
+        })
+        .unwrap_or(id)
+}
+
+struct HeadingInfo {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// Renders one document; see the module docs for the steps.
+pub fn render(request: &RenderRequest<'_>) -> Rendered {
+    let pre = preprocess(request.markdown);
+    let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+        Parser::new_ext(&pre.text, parser_options()).into_offset_iter().collect();
+    let line_of = |offset: usize| pre.original_line(offset) + request.first_line;
+
+    let headings = collect_headings(&events);
+    let mut skip_until = None;
+    if let (Some(first), Some(title)) = (headings.first(), request.title) {
+        let is_first_block = first.start == 0;
+        let is_h1 = matches!(events[first.start].0, Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }));
+        if is_first_block && is_h1 && first.text.trim().eq_ignore_ascii_case(title.trim()) {
+            skip_until = Some(first.end);
+        }
+    }
+
+    let mut out = Rendered::default();
+    let mut taken_ids = HashSet::new();
+    let mut html_events: Vec<Event<'_>> = Vec::with_capacity(events.len() + 8);
+    let mut heading_iter = headings.iter().peekable();
+    let mut plain = String::with_capacity(request.markdown.len());
+    // Text between inline `<script>`/`<style>` tags is code the sanitizer removes;
+    // it must not reach the plain text either.
+    let mut in_raw_code_tag = false;
+
+    for (index, (event, range)) in events.iter().enumerate() {
+        if skip_until.is_some_and(|end| index <= end) {
+            if heading_iter.peek().is_some_and(|h| h.start == index) {
+                heading_iter.next();
+            }
+            continue;
+        }
+        match event {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                let info = heading_iter.next();
+                let text = info.map(|h| h.text.clone()).unwrap_or_default();
+                let level = if *level == HeadingLevel::H1 { HeadingLevel::H2 } else { *level };
+                let wanted = id.as_ref().map(|i| i.to_string()).unwrap_or_else(|| heading_id(&text));
+                let unique = unique_id(wanted, &mut taken_ids);
+                if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) && !text.trim().is_empty() {
+                    out.toc.push(TocEntry { level: level as u8, id: unique.clone(), title: text.trim().to_string() });
+                }
+                out.headings.push(text.trim().to_string());
+                html_events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(CowStr::from(unique)),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                let level = if *level == HeadingLevel::H1 { HeadingLevel::H2 } else { *level };
+                html_events.push(Event::End(TagEnd::Heading(level)));
+                plain.push('\n');
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                let (class, label) = callout_label(blockquote_kind_name(*kind));
+                html_events.push(Event::Html(CowStr::from(format!(
+                    r#"<div class="callout callout-{class}" role="note"><p class="callout-title">{label}</p>"#
+                ))));
+            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => html_events.push(Event::Html(CowStr::from("</div>"))),
+            Event::Start(Tag::Table(_)) => {
+                html_events.push(Event::Html(CowStr::from(r#"<div class="table-wrap" tabindex="0">"#)));
+                html_events.push(event.clone());
+            }
+            Event::End(TagEnd::Table) => {
+                html_events.push(event.clone());
+                html_events.push(Event::Html(CowStr::from("</div>")));
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let dest = resolve(request, &mut out, dest_url, LinkKind::Link, line_of(range.start));
+                html_events.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: dest,
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let dest = resolve(request, &mut out, dest_url, LinkKind::Image, line_of(range.start));
+                html_events.push(Event::Start(Tag::Image {
+                    link_type: *link_type,
+                    dest_url: dest,
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+            }
+            Event::InlineHtml(html) if is_placeholder(html) => {
+                plain.push_str(html);
+                html_events.push(Event::Html(CowStr::from(escape_html(html))));
+            }
+            Event::InlineHtml(html) => {
+                let lower = html.to_ascii_lowercase();
+                if lower.starts_with("<script") || lower.starts_with("<style") {
+                    in_raw_code_tag = !lower.contains("</");
+                } else if lower.starts_with("</script") || lower.starts_with("</style") {
+                    in_raw_code_tag = false;
+                }
+                html_events.push(event.clone());
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if !in_raw_code_tag {
+                    plain.push_str(text);
+                }
+                html_events.push(event.clone());
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                plain.push(' ');
+                html_events.push(event.clone());
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableRow) => {
+                plain.push('\n');
+                html_events.push(event.clone());
+            }
+            Event::End(TagEnd::TableCell) => {
+                plain.push(' ');
+                html_events.push(event.clone());
+            }
+            _ => html_events.push(event.clone()),
+        }
+    }
+
+    let mut html = String::with_capacity(request.markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
+    out.html = sanitize(&html);
+    out.plain_text = collapse_blank_lines(&plain);
+    out
+}
+
+fn resolve<'a>(
+    request: &RenderRequest<'_>,
+    out: &mut Rendered,
+    dest: &CowStr<'a>,
+    kind: LinkKind,
+    line: usize,
+) -> CowStr<'a> {
+    let resolution = request.links.resolve(dest, kind);
+    if let Some((severity, message)) = resolution.problem {
+        out.problems.push(RenderProblem { line, severity, message });
+    }
+    match resolution.rewrite {
+        Some(url) => CowStr::from(url),
+        None => dest.clone(),
+    }
+}
+
+fn blockquote_kind_name(kind: BlockQuoteKind) -> &'static str {
+    match kind {
+        BlockQuoteKind::Note => "note",
+        BlockQuoteKind::Tip => "tip",
+        BlockQuoteKind::Important => "important",
+        BlockQuoteKind::Warning => "warning",
+        BlockQuoteKind::Caution => "danger",
+    }
+}
+
+fn collect_headings(events: &[(Event<'_>, std::ops::Range<usize>)]) -> Vec<HeadingInfo> {
+    let mut headings = Vec::new();
+    let mut current: Option<HeadingInfo> = None;
+    for (index, (event, _)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                current = Some(HeadingInfo { start: index, end: index, text: String::new() })
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = current.as_mut() {
+                    h.text.push_str(t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(mut h) = current.take() {
+                    h.end = index;
+                    headings.push(h);
+                }
+            }
+            _ => {}
+        }
+    }
+    headings
+}
+
+fn collapse_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(md: &str) -> Rendered {
+        render(&RenderRequest { markdown: md, first_line: 1, title: Some("Title"), links: &KeepLinks })
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_toc() {
+        let r = check("## Setup\n\n## Setup\n\n### Café & more {#custom}\n");
+        assert!(r.html.contains(r#"<h2 id="setup">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="setup-2">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h3 id="custom">"#), "{}", r.html);
+        assert_eq!(r.toc.len(), 3);
+        assert_eq!(r.toc[2].title, "Café & more");
+    }
+
+    #[test]
+    fn leading_h1_repeating_title_is_dropped_and_others_demoted() {
+        let r = check("# Title\n\nIntro\n\n# Part\n");
+        assert!(!r.html.contains("<h1"), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="part">Part</h2>"#), "{}", r.html);
+        assert!(!r.plain_text.contains("Title"));
+    }
+
+    #[test]
+    fn github_alerts_become_callouts() {
+        let r = check("> [!WARNING]\n> Back up first.\n");
+        assert!(r.html.contains(r#"<div class="callout callout-warning" role="note">"#), "{}", r.html);
+        assert!(r.html.contains("Back up first."));
+        assert!(!r.html.contains("[!WARNING]"));
+    }
+
+    #[test]
+    fn comments_are_neither_shown_nor_indexed() {
+        let r = check("Visible <!-- hidden inline -->\n\n<!--\nold text\n-->\n");
+        assert!(!r.html.contains("hidden") && !r.html.contains("old text"), "{}", r.html);
+        assert!(!r.plain_text.contains("hidden") && !r.plain_text.contains("old text"));
+    }
+
+    #[test]
+    fn placeholders_stay_visible() {
+        let r = check("Run `avrdude -P <port>` or open <sketchbook>/libraries.\n");
+        assert!(r.html.contains("&lt;port&gt;"), "{}", r.html);
+        assert!(r.html.contains("&lt;sketchbook&gt;"), "{}", r.html);
+        assert!(r.plain_text.contains("<sketchbook>"));
+    }
+
+    #[test]
+    fn injected_html_is_sanitized() {
+        let r = check("Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(2)>\n\n<div onmouseover=\"x()\">y</div>\n");
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(!r.html.contains("javascript:"), "{}", r.html);
+        assert!(!r.html.contains("onerror") && !r.html.contains("onmouseover"), "{}", r.html);
+        assert!(!r.plain_text.contains("alert(1)"));
+    }
+
+    #[test]
+    fn extensions_render() {
+        let r = check("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nNote[^1]\n\n[^1]: Footnote.\n");
+        assert!(r.html.contains("<table>"), "{}", r.html);
+        assert!(r.html.contains(r#"<div class="table-wrap" tabindex="0">"#), "{}", r.html);
+        assert!(r.html.contains("<del>old</del>"), "{}", r.html);
+        assert!(r.html.contains(r#"type="checkbox""#), "{}", r.html);
+        assert!(r.html.contains("footnote-definition"), "{}", r.html);
+    }
+
+    #[test]
+    fn thematic_break_in_body() {
+        let r = check("Intro\n\n---\n\nMore\n");
+        assert!(r.html.contains("<hr"), "{}", r.html);
+    }
+
+    #[test]
+    fn mdx_components_degrade_to_text() {
+        let r = check("import CtaBox from '@site/src/CtaBox';\n\n<CtaBox title=\"Try\" />\n\nText <Required/> here\n");
+        assert!(!r.html.contains("CtaBox") && !r.html.contains("import"), "{}", r.html);
+        assert!(r.html.contains("Text"));
+    }
+
+    #[test]
+    fn five_megabyte_article_renders() {
+        let para = "A sentence about uploading sketches to the board. ".repeat(20);
+        let md = format!("## Big\n\n{}\n", vec![para; 5 * 1024 * 1024 / 1000].join("\n\n"));
+        let r = check(&md);
+        assert!(r.html.len() > 5_000_000);
+    }
+}

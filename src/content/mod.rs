@@ -1,0 +1,227 @@
+//! The content library: every article, FAQ page and category of a help center, loaded
+//! from a folder of Markdown files and rendered once.
+//!
+//! [`load`] reads the folder and returns a [`Library`] together with every problem it
+//! found (as [`Diagnostic`]s), so the same code serves `quire check` and the server.
+//! A `Library` is immutable: a content change builds a new one. Nothing here knows
+//! about HTTP or search.
+
+pub mod diagnostics;
+pub mod faq;
+pub mod front_matter;
+mod links;
+mod loader;
+pub mod markdown;
+mod preprocess;
+mod sanitize;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+pub use diagnostics::{Diagnostic, Severity};
+pub use links::{legacy_article_id, media_url};
+pub use loader::{load, LoadOptions};
+pub use markdown::{Rendered, TocEntry};
+
+/// One help article.
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    /// Index into [`Library::categories`].
+    pub category: usize,
+    /// Index into that category's `sections`.
+    pub section: Option<usize>,
+    pub tags: Vec<String>,
+    pub order: Option<i64>,
+    pub draft: bool,
+    pub promoted: bool,
+    pub updated: NaiveDate,
+    pub reviewed: Option<NaiveDate>,
+    pub aliases: Vec<String>,
+    pub legacy_id: Option<String>,
+    /// Path relative to the content folder.
+    pub source_path: PathBuf,
+    /// The file's full text (front matter included), served at `/articles/<slug>.md`.
+    pub source: String,
+    pub rendered: Rendered,
+}
+
+impl Article {
+    /// The article's public URL path.
+    pub fn url(&self) -> String {
+        format!("/articles/{}", self.slug)
+    }
+}
+
+/// One question and answer on a FAQ page.
+#[derive(Debug, Clone)]
+pub struct FaqQuestion {
+    /// The URL fragment addressing this question.
+    pub id: String,
+    pub question: String,
+    pub answer: Rendered,
+}
+
+/// A FAQ page: an intro and a list of questions.
+#[derive(Debug, Clone)]
+pub struct FaqPage {
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub category: usize,
+    pub draft: bool,
+    pub updated: NaiveDate,
+    pub intro: Rendered,
+    pub questions: Vec<FaqQuestion>,
+    pub source_path: PathBuf,
+    pub source: String,
+}
+
+impl FaqPage {
+    pub fn url(&self) -> String {
+        format!("/faq/{}", self.slug)
+    }
+}
+
+/// A group of articles inside a category (category → section → article).
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Unique within its category; used as the anchor on the category page.
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub order: Option<i64>,
+    /// Article indices, sorted by `order` then title.
+    pub articles: Vec<usize>,
+}
+
+/// A top-level category: one folder of the content directory.
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub order: Option<i64>,
+    pub sections: Vec<Section>,
+    /// Articles directly in the category folder, sorted.
+    pub articles: Vec<usize>,
+    pub faqs: Vec<usize>,
+}
+
+impl Category {
+    pub fn url(&self) -> String {
+        format!("/categories/{}", self.slug)
+    }
+}
+
+/// Everything loaded from one content folder. Immutable once built.
+#[derive(Debug, Default)]
+pub struct Library {
+    pub articles: Vec<Article>,
+    pub faqs: Vec<FaqPage>,
+    /// Sorted by `order`, then title.
+    pub categories: Vec<Category>,
+    pub diagnostics: Vec<Diagnostic>,
+    article_by_slug: HashMap<String, usize>,
+    faq_by_slug: HashMap<String, usize>,
+    category_by_slug: HashMap<String, usize>,
+    alias_to_slug: HashMap<String, String>,
+    legacy_id_to_url: HashMap<String, String>,
+    media: HashMap<String, PathBuf>,
+}
+
+impl Library {
+    /// A published (non-draft) article by slug.
+    pub fn article(&self, slug: &str) -> Option<&Article> {
+        self.article_by_slug.get(slug).map(|&i| &self.articles[i]).filter(|a| !a.draft)
+    }
+
+    /// Index of a published article.
+    pub fn article_index(&self, slug: &str) -> Option<usize> {
+        self.article_by_slug.get(slug).copied().filter(|&i| !self.articles[i].draft)
+    }
+
+    /// The canonical slug an old slug (an `aliases` entry) redirects to.
+    pub fn alias_target(&self, old_slug: &str) -> Option<&str> {
+        self.alias_to_slug.get(old_slug).map(String::as_str).filter(|slug| self.article(slug).is_some())
+    }
+
+    /// The URL of the page that had this id in the previous help desk.
+    pub fn legacy_url(&self, id: &str) -> Option<&str> {
+        self.legacy_id_to_url.get(id).map(String::as_str)
+    }
+
+    pub fn faq(&self, slug: &str) -> Option<&FaqPage> {
+        self.faq_by_slug.get(slug).map(|&i| &self.faqs[i]).filter(|f| !f.draft)
+    }
+
+    pub fn category(&self, slug: &str) -> Option<&Category> {
+        self.category_by_slug.get(slug).map(|&i| &self.categories[i])
+    }
+
+    /// The file behind a `/media/<path>` URL, if that path is a content asset.
+    pub fn media_file(&self, relative: &str) -> Option<&Path> {
+        self.media.get(relative).map(PathBuf::as_path)
+    }
+
+    /// Published articles in library order.
+    pub fn published(&self) -> impl Iterator<Item = &Article> {
+        self.articles.iter().filter(|a| !a.draft)
+    }
+
+    /// Published FAQ pages.
+    pub fn published_faqs(&self) -> impl Iterator<Item = &FaqPage> {
+        self.faqs.iter().filter(|f| !f.draft)
+    }
+
+    /// Published articles marked `promoted`, for the home page.
+    pub fn promoted(&self) -> Vec<&Article> {
+        let mut promoted: Vec<&Article> = self.published().filter(|a| a.promoted).collect();
+        promoted.sort_by_key(|a| (a.order.unwrap_or(i64::MAX), a.title.to_lowercase()));
+        promoted
+    }
+
+    /// Number of published articles and FAQ pages in a category, sections included.
+    pub fn category_count(&self, category: &Category) -> usize {
+        let articles = category.articles.iter().chain(category.sections.iter().flat_map(|s| &s.articles));
+        articles.filter(|&&i| !self.articles[i].draft).count()
+            + category.faqs.iter().filter(|&&i| !self.faqs[i].draft).count()
+    }
+
+    /// Categories that have at least one published page.
+    pub fn visible_categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.iter().filter(|c| self.category_count(c) > 0)
+    }
+
+    /// Up to `limit` published articles most related to `index`: same section, shared
+    /// tags, then same category.
+    pub fn related(&self, index: usize, limit: usize) -> Vec<&Article> {
+        let Some(this) = self.articles.get(index) else {
+            return Vec::new();
+        };
+        let mut scored: Vec<(usize, &Article)> = self
+            .articles
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| *i != index && !a.draft)
+            .filter_map(|(_, a)| {
+                let shared_tags = a.tags.iter().filter(|t| this.tags.contains(t)).count();
+                let same_category = a.category == this.category;
+                let same_section = same_category && a.section.is_some() && a.section == this.section;
+                let score = shared_tags * 3 + usize::from(same_section) * 2 + usize::from(same_category);
+                (score > 0).then_some((score, a))
+            })
+            .collect();
+        scored.sort_by(|(sa, a), (sb, b)| sb.cmp(sa).then_with(|| a.title.cmp(&b.title)));
+        scored.into_iter().take(limit).map(|(_, a)| a).collect()
+    }
+
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}

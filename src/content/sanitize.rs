@@ -1,0 +1,88 @@
+//! The trust boundary between Markdown (which may carry HTML pasted from anywhere) and
+//! the customer's browser. Everything rendered from content passes through
+//! [`sanitize`]; templates insert its output unescaped.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+/// Class names content may carry: Quire's own callout, table and footnote classes, and
+/// code-language hints. Anything else is dropped so pasted markup cannot restyle the page.
+fn class_allowed(class: &str) -> bool {
+    class.starts_with("callout")
+        || class.starts_with("footnote-")
+        || class.starts_with("language-")
+        || class == "table-wrap"
+        || class == "task-list-item"
+        || class == "contains-task-list"
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["details", "summary", "figure", "figcaption", "kbd", "mark", "input", "section", "samp", "var"])
+        .add_generic_attributes(["id"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("div", ["class", "role", "tabindex"])
+        .add_tag_attributes("p", ["class"])
+        .add_tag_attributes("span", ["class"])
+        .add_tag_attributes("sup", ["class"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("li", ["class"])
+        .add_tag_attributes("ul", ["class"])
+        .add_tag_attributes("ol", ["class", "start"])
+        .add_tag_attributes("img", ["loading"])
+        .add_tag_attributes("th", ["scope"])
+        .attribute_filter(|element, attribute, value| filter_attribute(element, attribute, value));
+    builder
+});
+
+fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
+    match attribute {
+        "class" => {
+            let kept: Vec<&str> = value.split_whitespace().filter(|c| class_allowed(c)).collect();
+            (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")))
+        }
+        "role" => (value == "note").then_some(Cow::Borrowed(value)),
+        "tabindex" => (value == "0").then_some(Cow::Borrowed(value)),
+        "type" if element == "input" => (value == "checkbox").then_some(Cow::Borrowed(value)),
+        // JSX expressions (`src={useBaseUrl('x')}`) are build-time code, not URLs.
+        "src" | "href" if value.contains('{') => None,
+        _ => Some(Cow::Borrowed(value)),
+    }
+}
+
+/// Removes scripts, event handlers, `javascript:` URLs, styles and unknown tags from
+/// rendered HTML, keeping their text.
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn strips_script_handlers_and_javascript_urls() {
+        let out = sanitize(
+            r#"<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">x</a><img src=x onerror=alert(1)><iframe src="https://evil"></iframe>"#,
+        );
+        assert!(!out.contains("script"), "{out}");
+        assert!(!out.contains("onclick") && !out.contains("onerror"), "{out}");
+        assert!(!out.contains("javascript:"), "{out}");
+        assert!(!out.contains("iframe"), "{out}");
+        assert!(out.contains("Hi"));
+    }
+
+    #[test]
+    fn keeps_callouts_and_drops_foreign_classes() {
+        let out = sanitize(r#"<div class="callout callout-tip hidden" role="note" style="color:red">x</div>"#);
+        assert_eq!(out, r#"<div class="callout callout-tip" role="note">x</div>"#);
+    }
+
+    #[test]
+    fn drops_jsx_expression_urls() {
+        let out = sanitize(r#"<img src="{useBaseUrl('img/x.webp')}" alt="Shot">"#);
+        assert!(!out.contains("useBaseUrl"), "{out}");
+        assert!(out.contains(r#"alt="Shot""#));
+    }
+}

@@ -1,0 +1,44 @@
+//! Quire: a self-service knowledge-base server.
+//!
+//! - [`content`] loads and renders the Markdown help center (no I/O after load).
+//! - [`site`] holds the current content version and swaps in new ones on change.
+//! - [`web`] is the only module that knows HTTP and templates.
+//! - [`check`] is `quire check`; [`config`] is the configuration.
+
+pub mod check;
+pub mod config;
+pub mod content;
+pub mod logging;
+pub mod site;
+pub mod web;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+/// Runs the server until SIGINT/SIGTERM: loads content, binds, watches for changes.
+/// Prints `quire: listening on http://ADDR` on stdout once the socket accepts
+/// connections, so scripts and tests can wait for it instead of sleeping.
+pub fn serve(config: config::Config) -> Result<()> {
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
+    let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+    let address = listener.local_addr().context("cannot read the bound address")?;
+    let started = std::time::Instant::now();
+    let site = Arc::new(site::Site::load(&config));
+    tracing::info!(
+        articles = site.current().library.articles.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "content loaded from {}",
+        config.content.display()
+    );
+    let _watcher = if config.watch { Some(site::watch(Arc::clone(&site))?) } else { None };
+    let info = web::SiteInfo::new(&config, address);
+    actix_web::rt::System::new().block_on(async move {
+        let server = web::server(Arc::clone(&site), info, listener)?;
+        println!("quire: listening on http://{address}");
+        tracing::info!("listening on http://{address}");
+        server.await.context("server failed")
+    })
+}

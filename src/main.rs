@@ -1,0 +1,87 @@
+//! The `quire` command: parse arguments, set up logging, hand over to the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use quire::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(name = "quire", version, about = "A self-service knowledge-base server for Markdown help articles")]
+struct Cli {
+    /// Config file (default: ./quire.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "QUIRE_BIND", global = true)]
+    bind: Option<String>,
+    /// Content folder (default ./content).
+    #[arg(long, env = "QUIRE_CONTENT", global = true)]
+    content: Option<PathBuf>,
+    /// Data folder, created if missing (default ./data).
+    #[arg(long, env = "QUIRE_DATA", global = true)]
+    data: Option<PathBuf>,
+    /// Site title shown in the header.
+    #[arg(long, env = "QUIRE_SITE_TITLE", global = true)]
+    site_title: Option<String>,
+    /// Public base URL, e.g. https://help.example.com.
+    #[arg(long, env = "QUIRE_BASE_URL", global = true)]
+    base_url: Option<String>,
+    /// Where "Contact support" links go.
+    #[arg(long, env = "QUIRE_SUPPORT_URL", global = true)]
+    support_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the help center (the default).
+    Serve,
+    /// Validate content and exit non-zero on errors.
+    Check {
+        /// Content folder to check (default: the configured one).
+        dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = Overrides {
+        bind: cli.serve.bind.clone(),
+        content: cli.serve.content.clone(),
+        data: cli.serve.data.clone(),
+        site_title: cli.serve.site_title.clone(),
+        base_url: cli.serve.base_url.clone(),
+        support_url: cli.serve.support_url.clone(),
+    };
+    let config = match Config::load(cli.config.as_deref(), overrides) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("quire: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Some(Command::Check { dir }) => {
+            let dir = dir.unwrap_or_else(|| config.content.clone());
+            quire::check::run(&config, &dir)
+        }
+        Some(Command::Serve) | None => {
+            quire::logging::init();
+            match quire::serve(config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("quire: {err:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

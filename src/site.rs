@@ -1,0 +1,97 @@
+//! The current version of the help center, and live reloading.
+//!
+//! A [`Site`] holds an `Arc<SiteVersion>` behind an atomic pointer. Requests take a
+//! snapshot with [`Site::current`] and keep using it even if a reload swaps in a new
+//! version meanwhile; a reload builds a complete new version on the watcher's thread
+//! (never on the async executor) and swaps it in one step.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use arc_swap::ArcSwap;
+use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode, DebounceEventResult, Debouncer};
+
+use crate::config::Config;
+use crate::content::{self, Library, LoadOptions, Severity};
+
+/// One immutable version of the content.
+pub struct SiteVersion {
+    pub library: Library,
+    /// Increases with every reload; part of every page's ETag input.
+    pub generation: u64,
+}
+
+/// The help center being served.
+pub struct Site {
+    current: ArcSwap<SiteVersion>,
+    content_dir: PathBuf,
+    old_hosts: Vec<String>,
+    stale_after_days: i64,
+}
+
+impl Site {
+    /// Loads the configured content folder; problems are logged, not fatal.
+    pub fn load(config: &Config) -> Self {
+        let site = Self {
+            current: ArcSwap::from_pointee(SiteVersion { library: Library::default(), generation: 0 }),
+            content_dir: config.content.clone(),
+            old_hosts: config.migration.old_hosts.clone(),
+            stale_after_days: config.check.stale_after_days,
+        };
+        site.reload();
+        site
+    }
+
+    /// The version to answer a request with.
+    pub fn current(&self) -> Arc<SiteVersion> {
+        self.current.load_full()
+    }
+
+    /// Rebuilds the library from disk and swaps it in. Blocking: call it off the executor.
+    pub fn reload(&self) {
+        let started = Instant::now();
+        let previous = self.current();
+        let options = LoadOptions {
+            old_hosts: self.old_hosts.clone(),
+            stale_after_days: self.stale_after_days,
+            previous: Some(&previous.library),
+            ..LoadOptions::default()
+        };
+        let library = content::load(&self.content_dir, &options);
+        for diagnostic in &library.diagnostics {
+            match diagnostic.severity {
+                Severity::Error => tracing::error!("{diagnostic}"),
+                Severity::Warning => tracing::warn!("{diagnostic}"),
+            }
+        }
+        let generation = previous.generation + 1;
+        tracing::info!(
+            generation,
+            articles = library.articles.len(),
+            faqs = library.faqs.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "content version ready"
+        );
+        self.current.store(Arc::new(SiteVersion { library, generation }));
+    }
+}
+
+/// Watches the content folder and reloads shortly after files stop changing. The
+/// returned watcher must be kept alive for as long as reloading should happen.
+pub fn watch(site: Arc<Site>) -> Result<Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>> {
+    let dir = site.content_dir.clone();
+    let handler_site = Arc::clone(&site);
+    let mut debouncer = new_debouncer(Duration::from_millis(150), move |events: DebounceEventResult| match events {
+        Ok(events) if !events.is_empty() => handler_site.reload(),
+        Ok(_) => {}
+        Err(err) => tracing::warn!("content watcher error: {err}"),
+    })
+    .context("cannot start the content watcher")?;
+    debouncer
+        .watcher()
+        .watch(&dir, RecursiveMode::Recursive)
+        .with_context(|| format!("cannot watch {}", dir.display()))?;
+    Ok(debouncer)
+}

@@ -1,0 +1,216 @@
+//! Page handlers: extract, look up one thing in the current library, render.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+
+use super::pages::{
+    self, category_cards, crumbs_for, ArticlePage, CategoryPage, ErrorPage, FaqPageView, HomePage, PageLink,
+    QuestionView, SectionView,
+};
+use super::response::{self, AppError};
+use super::AppState;
+use crate::content::{legacy_article_id, FaqPage};
+
+type PageResult = Result<HttpResponse, AppError>;
+
+pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> PageResult {
+    let version = state.site.current();
+    let library = &version.library;
+    let mut layout = pages::layout(&state, "/", &state.info.title, None);
+    layout.header_search = false;
+    let page = HomePage {
+        layout,
+        tagline: state.info.tagline.clone(),
+        categories: category_cards(library),
+        promoted: library.promoted().into_iter().map(PageLink::article).collect(),
+        faqs: library.published_faqs().map(faq_link).collect(),
+    };
+    response::page(&request, StatusCode::OK, &page)
+}
+
+pub async fn category(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
+    let version = state.site.current();
+    let library = &version.library;
+    let Some(category) = library.category(&slug) else {
+        return not_found_page(&request, &state);
+    };
+    let links = |indices: &[usize]| -> Vec<PageLink> {
+        indices.iter().map(|&i| &library.articles[i]).filter(|a| !a.draft).map(PageLink::article).collect()
+    };
+    let sections: Vec<SectionView> = category
+        .sections
+        .iter()
+        .map(|s| SectionView {
+            id: s.slug.clone(),
+            title: s.title.clone(),
+            description: s.description.clone().unwrap_or_default(),
+            articles: links(&s.articles),
+        })
+        .filter(|s| !s.articles.is_empty())
+        .collect();
+    let page = CategoryPage {
+        layout: pages::layout(&state, &category.url(), &category.title, category.description.as_deref()),
+        crumbs: vec![pages::Crumb { title: "Home".into(), url: "/".into() }],
+        title: category.title.clone(),
+        description: category.description.clone().unwrap_or_default(),
+        articles: links(&category.articles),
+        sections,
+        faqs: category.faqs.iter().map(|&i| &library.faqs[i]).filter(|f| !f.draft).map(faq_link).collect(),
+    };
+    if page.articles.is_empty() && page.sections.is_empty() && page.faqs.is_empty() {
+        return not_found_page(&request, &state);
+    }
+    response::page(&request, StatusCode::OK, &page)
+}
+
+pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
+    let version = state.site.current();
+    let library = &version.library;
+    if let Some(slug) = slug.strip_suffix(".md") {
+        return match library.article(slug) {
+            Some(article) => Ok(markdown_source(&request, article.source.clone())),
+            None => not_found_page(&request, &state),
+        };
+    }
+    let Some(index) = library.article_index(&slug) else {
+        return match library.alias_target(&slug) {
+            Some(target) => Ok(response::moved_permanently(&format!("/articles/{target}"))),
+            None => not_found_page(&request, &state),
+        };
+    };
+    let article = &library.articles[index];
+    let category = &library.categories[article.category];
+    let mut layout = pages::layout(&state, &article.url(), &article.title, article.summary.as_deref());
+    layout.og_type = "article";
+    let toc = if article.rendered.toc.len() >= 3 { article.rendered.toc.clone() } else { Vec::new() };
+    let page = ArticlePage {
+        layout,
+        crumbs: crumbs_for(category, article.section),
+        title: article.title.clone(),
+        summary: article.summary.clone().unwrap_or_default(),
+        updated_iso: article.updated.format("%Y-%m-%d").to_string(),
+        updated_text: human_date(article.updated),
+        toc,
+        body_html: article.rendered.html.clone(),
+        related: library.related(index, 5).into_iter().map(PageLink::article).collect(),
+        source_url: format!("{}.md", article.url()),
+    };
+    response::page(&request, StatusCode::OK, &page)
+}
+
+pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
+    let version = state.site.current();
+    let library = &version.library;
+    if let Some(slug) = slug.strip_suffix(".md") {
+        return match library.faq(slug) {
+            Some(faq) => Ok(markdown_source(&request, faq.source.clone())),
+            None => not_found_page(&request, &state),
+        };
+    }
+    let Some(faq) = library.faq(&slug) else {
+        return not_found_page(&request, &state);
+    };
+    let category = &library.categories[faq.category];
+    let page = FaqPageView {
+        layout: pages::layout(&state, &faq.url(), &faq.title, faq.summary.as_deref()),
+        crumbs: crumbs_for(category, None),
+        title: faq.title.clone(),
+        intro_html: faq.intro.html.clone(),
+        questions: faq
+            .questions
+            .iter()
+            .map(|q| QuestionView { id: q.id.clone(), question: q.question.clone(), answer_html: q.answer.html.clone() })
+            .collect(),
+        json_ld: faq_json_ld(faq, &state.info.base_url),
+    };
+    response::page(&request, StatusCode::OK, &page)
+}
+
+/// Old help desk URLs (`/hc/en-us/articles/360001-Refunds`) redirect to the article
+/// that carries that id, so links into the old help center keep working.
+pub async fn legacy_redirect(request: HttpRequest, state: web::Data<AppState>) -> PageResult {
+    let version = state.site.current();
+    let target = legacy_article_id(request.path()).and_then(|id| version.library.legacy_url(id));
+    match target {
+        Some(url) => Ok(response::moved_permanently(url)),
+        None => not_found_page(&request, &state),
+    }
+}
+
+/// Images and other files kept next to the Markdown.
+pub async fn media(request: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> PageResult {
+    let version = state.site.current();
+    let Some(file) = version.library.media_file(&path).map(|p| p.to_path_buf()) else {
+        return not_found_page(&request, &state);
+    };
+    let bytes = match web::block(move || std::fs::read(file)).await? {
+        Ok(bytes) => bytes,
+        Err(_) => return not_found_page(&request, &state),
+    };
+    let mime = mime_guess::from_path(path.as_str()).first_or_octet_stream();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, mime.to_string()))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        // An uploaded SVG or PDF must not run script in the site's origin.
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"))
+        .body(bytes))
+}
+
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let version = state.site.current();
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
+        "status": "ok",
+        "content_generation": version.generation,
+        "articles": version.library.published().count(),
+    }))
+}
+
+/// The 404 page for any unknown URL.
+pub async fn not_found(request: HttpRequest, state: web::Data<AppState>) -> PageResult {
+    not_found_page(&request, &state)
+}
+
+fn not_found_page(request: &HttpRequest, state: &AppState) -> PageResult {
+    let version = state.site.current();
+    let mut layout = pages::layout(state, request.path(), "Page not found", None);
+    layout.noindex = true;
+    let page = ErrorPage {
+        layout,
+        status: 404,
+        heading: "We couldn't find that page".into(),
+        message: "The page may have moved or been removed. Try searching, or pick a topic below.".into(),
+        categories: category_cards(&version.library),
+    };
+    response::page(request, StatusCode::NOT_FOUND, &page)
+}
+
+fn markdown_source(request: &HttpRequest, source: String) -> HttpResponse {
+    response::with_etag(request, "text/markdown; charset=utf-8", "no-cache", source)
+}
+
+fn faq_link(faq: &FaqPage) -> PageLink {
+    PageLink { title: faq.title.clone(), url: faq.url(), summary: faq.summary.clone().unwrap_or_default() }
+}
+
+fn human_date(date: NaiveDate) -> String {
+    date.format("%B %-d, %Y").to_string()
+}
+
+/// schema.org FAQPage data, with `<` escaped so the JSON cannot close its `<script>`.
+fn faq_json_ld(faq: &FaqPage, base_url: &str) -> String {
+    let entities: Vec<serde_json::Value> = faq
+        .questions
+        .iter()
+        .map(|q| {
+            serde_json::json!({
+                "@type": "Question",
+                "name": q.question,
+                "url": format!("{base_url}{}#{}", faq.url(), q.id),
+                "acceptedAnswer": { "@type": "Answer", "text": q.answer.html },
+            })
+        })
+        .collect();
+    let data = serde_json::json!({ "@context": "https://schema.org", "@type": "FAQPage", "mainEntity": entities });
+    data.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}

@@ -1,0 +1,126 @@
+//! Everything HTTP: the route table, handlers, templates and response headers. The
+//! rest of Quire knows nothing about actix-web or askama.
+//!
+//! A request flows: logging → security headers → compression → path normalisation →
+//! handler. A handler takes a snapshot of the current [`SiteVersion`](crate::site::SiteVersion),
+//! looks one thing up in the library, fills a page struct and renders it
+//! ([`response::html`] adds the ETag and answers 304 when it matches).
+
+mod assets;
+mod feeds;
+mod handlers;
+mod pages;
+mod response;
+mod search;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header;
+use actix_web::{guard, middleware, web, App, HttpServer};
+
+use crate::config::Config;
+use crate::site::Site;
+
+/// Presentation facts every page needs, fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct SiteInfo {
+    pub title: String,
+    pub tagline: String,
+    pub base_url: String,
+    pub support_url: String,
+    pub language: String,
+}
+
+impl SiteInfo {
+    pub fn new(config: &Config, bound: SocketAddr) -> Self {
+        Self {
+            title: config.site.title.clone(),
+            tagline: config.site.tagline.clone(),
+            base_url: config.base_url(Some(bound)),
+            support_url: config.site.support_url.clone(),
+            language: config.site.language.clone(),
+        }
+    }
+}
+
+/// Shared, read-only state of every worker.
+pub struct AppState {
+    pub site: Arc<Site>,
+    pub info: SiteInfo,
+}
+
+/// Content-Security-Policy for every response: no inline script or style anywhere.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Starts serving on `listener`; the returned server stops on SIGINT/SIGTERM after
+/// finishing the requests in flight.
+pub fn server(site: Arc<Site>, info: SiteInfo, listener: TcpListener) -> std::io::Result<Server> {
+    let state = web::Data::new(AppState { site, info });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(routes)
+            .default_service(web::to(handlers::not_found))
+            .wrap(middleware::NormalizePath::trim())
+            .wrap(middleware::Compress::default())
+            .wrap(security_headers())
+            .wrap_fn(|request, service| {
+                let started = Instant::now();
+                let method = request.method().clone();
+                let path = request.path().to_string();
+                let response = service.call(request);
+                async move {
+                    let response = response.await?;
+                    // The query string is left out: it holds what customers typed.
+                    tracing::info!(
+                        %method,
+                        path,
+                        status = response.status().as_u16(),
+                        micros = started.elapsed().as_micros() as u64,
+                        "request"
+                    );
+                    Ok(response)
+                }
+            })
+    })
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"))
+}
+
+/// GET routes also answer HEAD, which load balancers and link checkers use.
+fn read() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// The route table: the one place that maps URLs to handlers.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/", read().to(handlers::home))
+        .route("/search", read().to(search::page))
+        .route("/categories/{slug}", read().to(handlers::category))
+        .route("/articles/{slug}", read().to(handlers::article))
+        .route("/faq/{slug}", read().to(handlers::faq))
+        .route("/hc/{rest:.*}", read().to(handlers::legacy_redirect))
+        .route("/media/{path:.*}", read().to(handlers::media))
+        .route("/static/{name}", read().to(assets::serve))
+        .route("/sitemap.xml", read().to(feeds::sitemap))
+        .route("/robots.txt", read().to(feeds::robots))
+        .route("/llms.txt", read().to(feeds::llms))
+        .route("/healthz", read().to(handlers::healthz));
+}

@@ -1,0 +1,200 @@
+//! Page view models: plain structs holding exactly what each template shows, built
+//! from the library by small functions so templates stay free of logic.
+
+use askama::Template;
+
+use super::assets;
+use super::{AppState, SiteInfo};
+use crate::content::{Article, Category, Library, TocEntry};
+
+/// What the shared layout (`base.html`) needs on every page.
+pub struct Layout {
+    pub site_title: String,
+    pub lang: String,
+    /// Text of `<title>`.
+    pub title: String,
+    pub description: String,
+    /// Absolute canonical URL.
+    pub canonical: String,
+    pub og_type: &'static str,
+    pub css_url: String,
+    pub js_url: String,
+    pub support_url: String,
+    /// Show the compact search box in the header (not on the home page, which has a big one).
+    pub header_search: bool,
+    /// The current search, to keep it in the header box.
+    pub query: String,
+    /// Keep the page out of search engines (error pages, search results).
+    pub noindex: bool,
+}
+
+impl Layout {
+    /// The layout for a page at `path` of this site.
+    pub fn new(info: &SiteInfo, path: &str, title: &str, description: Option<&str>) -> Self {
+        let full_title = if title.is_empty() || title == info.title { info.title.clone() } else { format!("{title} – {}", info.title) };
+        Self {
+            site_title: info.title.clone(),
+            lang: info.language.clone(),
+            title: full_title,
+            description: description.unwrap_or(&info.tagline).to_string(),
+            canonical: format!("{}{path}", info.base_url),
+            og_type: "website",
+            css_url: assets::url("quire.css"),
+            js_url: assets::url("quire.js"),
+            support_url: info.support_url.clone(),
+            header_search: true,
+            query: String::new(),
+            noindex: false,
+        }
+    }
+
+    /// A layout for the 500 page, which cannot rely on the site state.
+    pub fn fallback(title: &str) -> Self {
+        let info = SiteInfo {
+            title: "Help Center".into(),
+            tagline: String::new(),
+            base_url: String::new(),
+            support_url: "/".into(),
+            language: "en".into(),
+        };
+        let mut layout = Self::new(&info, "/", title, None);
+        layout.noindex = true;
+        layout
+    }
+}
+
+/// A link to an article (or FAQ page) in a list.
+pub struct PageLink {
+    pub title: String,
+    pub url: String,
+    pub summary: String,
+}
+
+impl PageLink {
+    pub fn article(article: &Article) -> Self {
+        Self { title: article.title.clone(), url: article.url(), summary: article.summary.clone().unwrap_or_default() }
+    }
+}
+
+/// A category tile on the home and error pages.
+pub struct CategoryCard {
+    pub title: String,
+    pub url: String,
+    pub description: String,
+    pub count: usize,
+}
+
+pub fn category_cards(library: &Library) -> Vec<CategoryCard> {
+    library
+        .visible_categories()
+        .map(|c| CategoryCard {
+            title: c.title.clone(),
+            url: c.url(),
+            description: c.description.clone().unwrap_or_default(),
+            count: library.category_count(c),
+        })
+        .collect()
+}
+
+/// One step of the breadcrumb trail.
+pub struct Crumb {
+    pub title: String,
+    pub url: String,
+}
+
+pub fn crumbs_for(category: &Category, section: Option<usize>) -> Vec<Crumb> {
+    let mut crumbs = vec![Crumb { title: "Home".into(), url: "/".into() }, Crumb { title: category.title.clone(), url: category.url() }];
+    if let Some(section) = section.and_then(|s| category.sections.get(s)) {
+        crumbs.push(Crumb { title: section.title.clone(), url: format!("{}#{}", category.url(), section.slug) });
+    }
+    crumbs
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub tagline: String,
+    pub categories: Vec<CategoryCard>,
+    pub promoted: Vec<PageLink>,
+    pub faqs: Vec<PageLink>,
+}
+
+/// A section of a category page.
+pub struct SectionView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub articles: Vec<PageLink>,
+}
+
+#[derive(Template)]
+#[template(path = "category.html")]
+pub struct CategoryPage {
+    pub layout: Layout,
+    pub crumbs: Vec<Crumb>,
+    pub title: String,
+    pub description: String,
+    pub articles: Vec<PageLink>,
+    pub sections: Vec<SectionView>,
+    pub faqs: Vec<PageLink>,
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+pub struct ArticlePage {
+    pub layout: Layout,
+    pub crumbs: Vec<Crumb>,
+    pub title: String,
+    pub summary: String,
+    pub updated_iso: String,
+    pub updated_text: String,
+    /// Empty unless the article has three or more headings.
+    pub toc: Vec<TocEntry>,
+    pub body_html: String,
+    pub related: Vec<PageLink>,
+    pub source_url: String,
+}
+
+/// One question on a FAQ page.
+pub struct QuestionView {
+    pub id: String,
+    pub question: String,
+    pub answer_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "faq.html")]
+pub struct FaqPageView {
+    pub layout: Layout,
+    pub crumbs: Vec<Crumb>,
+    pub title: String,
+    pub intro_html: String,
+    pub questions: Vec<QuestionView>,
+    /// schema.org FAQPage JSON-LD, already safe inside `<script>`.
+    pub json_ld: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub heading: String,
+    pub message: String,
+    pub categories: Vec<CategoryCard>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub layout: Layout,
+    pub query: String,
+    pub results: Vec<PageLink>,
+    pub popular: Vec<PageLink>,
+}
+
+/// The layout for a page of the running site.
+pub fn layout(state: &AppState, path: &str, title: &str, description: Option<&str>) -> Layout {
+    Layout::new(&state.info, path, title, description)
+}
