@@ -6,12 +6,12 @@
 //! (never on the async executor) and swaps it in one step.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use arc_swap::ArcSwap;
-use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode, DebounceEventResult, Debouncer};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use crate::config::Config;
 use crate::content::{self, Library, LoadOptions, Severity};
@@ -78,20 +78,45 @@ impl Site {
     }
 }
 
-/// Watches the content folder and reloads shortly after files stop changing. The
-/// returned watcher must be kept alive for as long as reloading should happen.
-pub fn watch(site: Arc<Site>) -> Result<Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>> {
-    let dir = site.content_dir.clone();
-    let handler_site = Arc::clone(&site);
-    let mut debouncer = new_debouncer(Duration::from_millis(150), move |events: DebounceEventResult| match events {
-        Ok(events) if !events.is_empty() => handler_site.reload(),
-        Ok(_) => {}
-        Err(err) => tracing::warn!("content watcher error: {err}"),
-    })
-    .context("cannot start the content watcher")?;
-    debouncer
-        .watcher()
-        .watch(&dir, RecursiveMode::Recursive)
-        .with_context(|| format!("cannot watch {}", dir.display()))?;
-    Ok(debouncer)
+/// How long the content folder must be quiet before a reload starts: editors write a
+/// file in several steps, and a `git checkout` touches many files at once.
+const SETTLE_TIME: Duration = Duration::from_millis(150);
+
+/// Keeps the content watcher running; dropping it stops reloading.
+pub struct ContentWatcher {
+    _watcher: RecommendedWatcher,
+}
+
+/// Watches the content folder and reloads once files stop changing.
+pub fn watch(site: Arc<Site>) -> Result<ContentWatcher> {
+    let (sender, receiver) = mpsc::channel::<notify::Result<Event>>();
+    let mut watcher = notify::recommended_watcher(sender).context("cannot start the content watcher")?;
+    watcher
+        .watch(&site.content_dir, RecursiveMode::Recursive)
+        .with_context(|| format!("cannot watch {}", site.content_dir.display()))?;
+    std::thread::Builder::new()
+        .name("content-watcher".into())
+        .spawn(move || {
+            while let Ok(first) = receiver.recv() {
+                if !is_change(&first) {
+                    continue;
+                }
+                // Wait until the burst of events is over, then reload once.
+                while let Ok(_more) = receiver.recv_timeout(SETTLE_TIME) {}
+                site.reload();
+            }
+        })
+        .context("cannot start the reload thread")?;
+    Ok(ContentWatcher { _watcher: watcher })
+}
+
+/// Reading files (as a reload does) produces access events; only real changes count.
+fn is_change(event: &notify::Result<Event>) -> bool {
+    match event {
+        Ok(event) => !matches!(event.kind, EventKind::Access(_) | EventKind::Other),
+        Err(err) => {
+            tracing::warn!("content watcher error: {err}");
+            false
+        }
+    }
 }

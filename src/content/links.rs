@@ -35,6 +35,9 @@ pub fn media_url(relative: &str) -> String {
     format!("/media/{}", encoded.join("/"))
 }
 
+/// Pages the server always has, which content may link to site-absolutely.
+pub const BUILT_IN_PATHS: &[&str] = &["/", "/search", "/sitemap.xml", "/robots.txt", "/llms.txt"];
+
 /// What every document's links may point at.
 #[derive(Debug, Default)]
 pub struct LinkTargets {
@@ -71,7 +74,8 @@ impl LinkResolver for DocumentLinks<'_> {
             return self.resolve_legacy(id, fragment, destination);
         }
         let target = if let Some(rooted) = decoded.strip_prefix('/') {
-            if self.targets.urls.contains(decoded.trim_end_matches(".md")) {
+            let known = self.targets.urls.contains(decoded.trim_end_matches(".md"));
+            if known || BUILT_IN_PATHS.contains(&decoded.as_ref()) {
                 return Resolution::default();
             }
             normalize(rooted)
