@@ -5,8 +5,10 @@
 //! later `---` is a Markdown horizontal rule.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
+use regex::Regex;
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
@@ -162,10 +164,7 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
     let raw: RawFrontMatter = if yaml.trim().is_empty() {
         RawFrontMatter::default()
     } else {
-        serde_yaml_ng::from_str(yaml).map_err(|err| {
-            let line = err.location().map(|loc| loc.line() + yaml_first_line - 1).unwrap_or(yaml_first_line);
-            FrontMatterError::new(line, format!("invalid front matter: {}", describe_yaml_error(&err)))
-        })?
+        serde_yaml_ng::from_str(yaml).map_err(|err| yaml_error(&err, yaml_first_line))?
     };
     let line_of = |key: &str| line_of_key(yaml, key).map(|l| l + yaml_first_line - 1).unwrap_or(yaml_first_line);
 
@@ -219,14 +218,23 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
     })
 }
 
-fn describe_yaml_error(err: &serde_yaml_ng::Error) -> String {
-    // The location is reported separately as the file line; drop serde_yaml's own
-    // "at line X column Y" suffix, which counts from the start of the YAML block.
+static YAML_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"line (\d+)").expect("valid regex"));
+
+/// Converts a YAML error into one that counts lines from the top of the file. The
+/// parser reports where it gave up (often the end of the block) and, for unclosed
+/// lists and quotes, where the construct started; the earliest line is where the
+/// author has to look.
+fn yaml_error(err: &serde_yaml_ng::Error, yaml_first_line: usize) -> FrontMatterError {
+    let to_file_line = |yaml_line: usize| yaml_line + yaml_first_line - 1;
     let text = err.to_string();
-    match text.find(" at line ") {
-        Some(idx) => text[..idx].to_string(),
-        None => text,
-    }
+    let mut lines = Vec::new();
+    let message = YAML_LINE.replace_all(&text, |caps: &regex::Captures<'_>| {
+        let yaml_line: usize = caps[1].parse().unwrap_or(1);
+        lines.push(to_file_line(yaml_line));
+        format!("line {}", to_file_line(yaml_line))
+    });
+    let line = lines.into_iter().min().or_else(|| err.location().map(|l| to_file_line(l.line()))).unwrap_or(yaml_first_line);
+    FrontMatterError::new(line, format!("invalid front matter: {message}"))
 }
 
 fn parse_date(value: Option<Value>, key: &str, line: usize) -> Result<Option<NaiveDate>, FrontMatterError> {
