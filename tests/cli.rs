@@ -1,0 +1,67 @@
+//! The `quire` command line: `check` exit codes and messages, config errors.
+
+mod common;
+
+use std::process::Command;
+
+fn quire(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("QUIRE_CONTENT")
+        .env_remove("QUIRE_BIND")
+        .output()
+        .expect("run quire");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_passes_on_the_sample_content_without_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let content = common::sample_content();
+    let (code, stdout, _) = quire(&["check", content.to_str().expect("utf-8 path")], dir.path());
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("0 error(s), 0 warning(s)"), "{stdout}");
+}
+
+#[test]
+fn check_fails_with_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("ok.md"), "---\ntitle: OK\nreviewed: 2001-01-01\n---\n[broken](nowhere.md)\n").expect("write");
+    std::fs::write(dir.path().join("bad.md"), "---\ntitle: Bad\norder: first\n---\n").expect("write");
+    let (code, stdout, _) = quire(&["check", "."], dir.path());
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("error: ./bad.md:3: invalid front matter: order: invalid type"), "{stdout}");
+    assert!(stdout.contains("error: ./ok.md:5: broken link `nowhere.md`"), "{stdout}");
+    assert!(stdout.contains("warning: ./ok.md:3: last reviewed"), "{stdout}");
+    assert!(stdout.contains("2 error(s), 1 warning(s)"), "{stdout}");
+}
+
+#[test]
+fn warnings_alone_do_not_fail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("old.md"), "---\ntitle: Old\nreviewed: 2001-01-01\n---\nText\n").expect("write");
+    let (code, stdout, _) = quire(&["check", "."], dir.path());
+    assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn unknown_config_keys_are_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("quire.toml"), "bind = \"127.0.0.1:0\"\n[site]\ntitel = \"typo\"\n").expect("write");
+    let (code, _, stderr) = quire(&["check", "."], dir.path());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("invalid config file quire.toml") && stderr.contains("titel"), "{stderr}");
+}
+
+#[test]
+fn missing_content_folder_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, stdout, _) = quire(&["check", "does-not-exist"], dir.path());
+    assert_eq!(code, 1);
+    assert!(stdout.contains("does not exist"), "{stdout}");
+}
