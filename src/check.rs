@@ -4,22 +4,21 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::content::{self, LoadOptions, Severity};
+use crate::content::{self, Severity};
 
 /// Prints every diagnostic for `dir`, then a summary; exits 1 when there are errors.
 pub fn run(config: &Config, dir: &Path) -> ExitCode {
     let started = std::time::Instant::now();
-    let options = LoadOptions {
-        old_hosts: config.migration.old_hosts.clone(),
-        stale_after_days: config.check.stale_after_days,
-        ..LoadOptions::default()
-    };
-    let library = content::load(dir, &options);
+    let library = content::load(dir, &crate::site::load_options(config));
     for diagnostic in &library.diagnostics {
         // Paths are printed relative to the folder given, so editors can jump to them.
         println!("{}", with_root(dir, diagnostic));
     }
-    let errors = library.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = library
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = library.diagnostics.len() - errors;
     println!(
         "checked {} articles and {} FAQ pages in {} categories in {} ms: {errors} error(s), {warnings} warning(s)",

@@ -51,6 +51,9 @@ pub struct MigrationConfig {
     /// Hosts of the old help desk, e.g. `support.example.com`; absolute links to their
     /// article URLs resolve to the Quire article with that `id`.
     pub old_hosts: Vec<String>,
+    /// Path prefixes the old site served its pages under, e.g. `/docs`: site-absolute
+    /// links starting with one resolve from the top of the content folder.
+    pub old_path_prefixes: Vec<String>,
 }
 
 /// Settings for `quire check` and the load-time warnings.
@@ -89,7 +92,9 @@ impl Default for SiteConfig {
 
 impl Default for CheckConfig {
     fn default() -> Self {
-        Self { stale_after_days: 365 }
+        Self {
+            stale_after_days: 365,
+        }
     }
 }
 
@@ -119,12 +124,20 @@ impl Config {
 
     /// Parses one TOML config file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
     }
 
     fn apply(&mut self, overrides: Overrides) {
-        let Overrides { bind, content, data, site_title, base_url, support_url } = overrides;
+        let Overrides {
+            bind,
+            content,
+            data,
+            site_title,
+            base_url,
+            support_url,
+        } = overrides;
         if let Some(v) = bind {
             self.bind = v;
         }
@@ -177,7 +190,10 @@ mod tests {
             .expect("write");
         let config = Config::load(
             Some(&path),
-            Overrides { bind: Some("127.0.0.1:9999".into()), ..Overrides::default() },
+            Overrides {
+                bind: Some("127.0.0.1:9999".into()),
+                ..Overrides::default()
+            },
         )
         .expect("loads");
         assert_eq!(config.bind, "127.0.0.1:9999");
@@ -188,6 +204,10 @@ mod tests {
 
     #[test]
     fn missing_explicit_file_is_an_error() {
-        assert!(Config::load(Some(Path::new("/nonexistent/quire.toml")), Overrides::default()).is_err());
+        assert!(Config::load(
+            Some(Path::new("/nonexistent/quire.toml")),
+            Overrides::default()
+        )
+        .is_err());
     }
 }

@@ -27,18 +27,30 @@ pub struct SiteVersion {
 pub struct Site {
     current: ArcSwap<SiteVersion>,
     content_dir: PathBuf,
-    old_hosts: Vec<String>,
-    stale_after_days: i64,
+    /// How content is loaded; `previous` and `today` are filled in at each reload.
+    options: LoadOptions<'static>,
+}
+
+/// The content-loading settings of a configuration, shared by the server and `quire check`.
+pub fn load_options(config: &Config) -> LoadOptions<'static> {
+    LoadOptions {
+        old_hosts: config.migration.old_hosts.clone(),
+        old_path_prefixes: config.migration.old_path_prefixes.clone(),
+        stale_after_days: config.check.stale_after_days,
+        ..LoadOptions::default()
+    }
 }
 
 impl Site {
     /// Loads the configured content folder; problems are logged, not fatal.
     pub fn load(config: &Config) -> Self {
         let site = Self {
-            current: ArcSwap::from_pointee(SiteVersion { library: Library::default(), generation: 0 }),
+            current: ArcSwap::from_pointee(SiteVersion {
+                library: Library::default(),
+                generation: 0,
+            }),
             content_dir: config.content.clone(),
-            old_hosts: config.migration.old_hosts.clone(),
-            stale_after_days: config.check.stale_after_days,
+            options: load_options(config),
         };
         site.reload();
         site
@@ -54,10 +66,9 @@ impl Site {
         let started = Instant::now();
         let previous = self.current();
         let options = LoadOptions {
-            old_hosts: self.old_hosts.clone(),
-            stale_after_days: self.stale_after_days,
             previous: Some(&previous.library),
-            ..LoadOptions::default()
+            today: chrono::Utc::now().date_naive(),
+            ..self.options.clone()
         };
         let library = content::load(&self.content_dir, &options);
         for diagnostic in &library.diagnostics {
@@ -74,7 +85,10 @@ impl Site {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "content version ready"
         );
-        self.current.store(Arc::new(SiteVersion { library, generation }));
+        self.current.store(Arc::new(SiteVersion {
+            library,
+            generation,
+        }));
     }
 }
 
@@ -90,7 +104,8 @@ pub struct ContentWatcher {
 /// Watches the content folder and reloads once files stop changing.
 pub fn watch(site: Arc<Site>) -> Result<ContentWatcher> {
     let (sender, receiver) = mpsc::channel::<notify::Result<Event>>();
-    let mut watcher = notify::recommended_watcher(sender).context("cannot start the content watcher")?;
+    let mut watcher =
+        notify::recommended_watcher(sender).context("cannot start the content watcher")?;
     watcher
         .watch(&site.content_dir, RecursiveMode::Recursive)
         .with_context(|| format!("cannot watch {}", site.content_dir.display()))?;

@@ -23,17 +23,32 @@ struct Assets {
 }
 
 static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
-    let mut assets = Assets { by_hashed_name: HashMap::new(), hashed_name_of: HashMap::new() };
+    let mut assets = Assets {
+        by_hashed_name: HashMap::new(),
+        hashed_name_of: HashMap::new(),
+    };
     for name in StaticFiles::iter() {
-        let Some(file) = StaticFiles::get(&name) else { continue };
+        let Some(file) = StaticFiles::get(&name) else {
+            continue;
+        };
         let hash = blake3::hash(&file.data).to_hex();
         let hashed = match name.rsplit_once('.') {
             Some((stem, ext)) => format!("{stem}.{}.{ext}", &hash[..10]),
             None => format!("{name}.{}", &hash[..10]),
         };
-        let mime = mime_guess::from_path(name.as_ref()).first_or_octet_stream().to_string();
-        assets.hashed_name_of.insert(name.to_string(), hashed.clone());
-        assets.by_hashed_name.insert(hashed, Asset { bytes: file.data.into_owned(), mime });
+        let mime = mime_guess::from_path(name.as_ref())
+            .first_or_octet_stream()
+            .to_string();
+        assets
+            .hashed_name_of
+            .insert(name.to_string(), hashed.clone());
+        assets.by_hashed_name.insert(
+            hashed,
+            Asset {
+                bytes: file.data.into_owned(),
+                mime,
+            },
+        );
     }
     assets
 });
@@ -53,6 +68,8 @@ pub async fn serve(name: web::Path<String>) -> HttpResponse {
             .insert_header((header::CONTENT_TYPE, asset.mime.as_str()))
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .body(asset.bytes.clone()),
-        None => HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such static file\n"),
+        None => HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("no such static file\n"),
     }
 }

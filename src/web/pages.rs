@@ -31,7 +31,11 @@ pub struct Layout {
 impl Layout {
     /// The layout for a page at `path` of this site.
     pub fn new(info: &SiteInfo, path: &str, title: &str, description: Option<&str>) -> Self {
-        let full_title = if title.is_empty() || title == info.title { info.title.clone() } else { format!("{title} – {}", info.title) };
+        let full_title = if title.is_empty() || title == info.title {
+            info.title.clone()
+        } else {
+            format!("{title} – {}", info.title)
+        };
         Self {
             site_title: info.title.clone(),
             lang: info.language.clone(),
@@ -72,7 +76,11 @@ pub struct PageLink {
 
 impl PageLink {
     pub fn article(article: &Article) -> Self {
-        Self { title: article.title.clone(), url: article.url(), summary: article.summary.clone().unwrap_or_default() }
+        Self {
+            title: article.title.clone(),
+            url: article.url(),
+            summary: article.summary.clone().unwrap_or_default(),
+        }
     }
 }
 
@@ -103,9 +111,21 @@ pub struct Crumb {
 }
 
 pub fn crumbs_for(category: &Category, section: Option<usize>) -> Vec<Crumb> {
-    let mut crumbs = vec![Crumb { title: "Home".into(), url: "/".into() }, Crumb { title: category.title.clone(), url: category.url() }];
+    let mut crumbs = vec![
+        Crumb {
+            title: "Home".into(),
+            url: "/".into(),
+        },
+        Crumb {
+            title: category.title.clone(),
+            url: category.url(),
+        },
+    ];
     if let Some(section) = section.and_then(|s| category.sections.get(s)) {
-        crumbs.push(Crumb { title: section.title.clone(), url: format!("{}#{}", category.url(), section.slug) });
+        crumbs.push(Crumb {
+            title: section.title.clone(),
+            url: format!("{}#{}", category.url(), section.slug),
+        });
     }
     crumbs
 }

@@ -21,20 +21,47 @@ pub struct SearchParams {
     q: String,
 }
 
-pub async fn page(request: HttpRequest, state: web::Data<AppState>, params: web::Query<SearchParams>) -> Result<actix_web::HttpResponse, AppError> {
+pub async fn page(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<SearchParams>,
+) -> Result<actix_web::HttpResponse, AppError> {
     let query: String = params.q.chars().take(MAX_QUERY_CHARS).collect();
     let version = state.site.current();
     let results = basic_search(&version.library, &query);
-    let mut layout = pages::layout(&state, "/search", &format!("Search: {}", query.trim()), None);
+    let mut layout = pages::layout(
+        &state,
+        "/search",
+        &format!("Search: {}", query.trim()),
+        None,
+    );
     layout.noindex = true;
     layout.query = query.clone();
-    let popular = if results.is_empty() { version.library.promoted().into_iter().map(PageLink::article).collect() } else { Vec::new() };
-    let page = SearchPage { layout, query: query.trim().to_string(), results, popular };
+    let popular = if results.is_empty() {
+        version
+            .library
+            .promoted()
+            .into_iter()
+            .map(PageLink::article)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = SearchPage {
+        layout,
+        query: query.trim().to_string(),
+        results,
+        popular,
+    };
     response::page(&request, StatusCode::OK, &page)
 }
 
 fn basic_search(library: &Library, query: &str) -> Vec<PageLink> {
-    let terms: Vec<String> = slug::slugify(query).split('-').filter(|t| !t.is_empty()).map(str::to_string).collect();
+    let terms: Vec<String> = slug::slugify(query)
+        .split('-')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
     if terms.is_empty() {
         return Vec::new();
     }
@@ -60,5 +87,9 @@ fn basic_search(library: &Library, query: &str) -> Vec<PageLink> {
         })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.title.cmp(&b.1.title)));
-    scored.into_iter().take(MAX_RESULTS).map(|(_, link)| link).collect()
+    scored
+        .into_iter()
+        .take(MAX_RESULTS)
+        .map(|(_, link)| link)
+        .collect()
 }

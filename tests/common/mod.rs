@@ -42,8 +42,14 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout");
         // The server prints this line once its socket accepts connections.
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read stdout");
-        let base = line.trim().strip_prefix("quire: listening on ").unwrap_or_else(|| panic!("unexpected first line: {line:?}")).to_string();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read stdout");
+        let base = line
+            .trim()
+            .strip_prefix("quire: listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_string();
         Self { child, base, data }
     }
 
