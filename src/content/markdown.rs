@@ -390,6 +390,17 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                 }
                 html_events.push(event.clone());
             }
+            // pulldown-cmark's task checkbox has no label; screen readers need one.
+            Event::TaskListMarker(done) => {
+                let (checked, label) = if *done {
+                    (" checked", "Done")
+                } else {
+                    ("", "Not done")
+                };
+                html_events.push(Event::Html(CowStr::from(format!(
+                    r#"<input type="checkbox" disabled{checked} aria-label="{label}"> "#
+                ))));
+            }
             Event::SoftBreak | Event::HardBreak => {
                 plain.push(' ');
                 html_events.push(event.clone());

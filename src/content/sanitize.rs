@@ -32,7 +32,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             "var",
         ])
         .add_generic_attributes(["id"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("div", ["class", "role", "tabindex"])
         .add_tag_attributes("p", ["class"])
         .add_tag_attributes("span", ["class"])
@@ -43,7 +43,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("ol", ["class", "start"])
         .add_tag_attributes("img", ["loading"])
         .add_tag_attributes("th", ["scope"])
-        .attribute_filter(|element, attribute, value| filter_attribute(element, attribute, value));
+        .attribute_filter(filter_attribute);
     builder
 });
 

@@ -61,6 +61,13 @@ pub fn url(name: &str) -> String {
     }
 }
 
+/// `/favicon.ico`, which crawlers and old browsers ask for regardless of `<link rel=icon>`.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, url("favicon.svg")))
+        .finish()
+}
+
 /// Serves a static file by its hashed name; unknown names are 404.
 pub async fn serve(name: web::Path<String>) -> HttpResponse {
     match ASSETS.by_hashed_name.get(name.as_str()) {

@@ -125,5 +125,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/sitemap.xml", read().to(feeds::sitemap))
         .route("/robots.txt", read().to(feeds::robots))
         .route("/llms.txt", read().to(feeds::llms))
+        .route("/favicon.ico", read().to(assets::favicon))
         .route("/healthz", read().to(handlers::healthz));
 }

@@ -19,6 +19,7 @@ pub struct Layout {
     pub og_type: &'static str,
     pub css_url: String,
     pub js_url: String,
+    pub favicon_url: String,
     pub support_url: String,
     /// Show the compact search box in the header (not on the home page, which has a big one).
     pub header_search: bool,
@@ -45,6 +46,7 @@ impl Layout {
             og_type: "website",
             css_url: assets::url("quire.css"),
             js_url: assets::url("quire.js"),
+            favicon_url: assets::url("favicon.svg"),
             support_url: info.support_url.clone(),
             header_search: true,
             query: String::new(),

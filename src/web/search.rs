@@ -70,7 +70,7 @@ fn basic_search(library: &Library, query: &str) -> Vec<PageLink> {
         .filter_map(|article| {
             let title = slug::slugify(&article.title);
             let summary = slug::slugify(article.summary.as_deref().unwrap_or(""));
-            let headings = slug::slugify(&article.rendered.headings.join(" "));
+            let headings = slug::slugify(article.rendered.headings.join(" "));
             let body = slug::slugify(&article.rendered.plain_text);
             let mut score = 0;
             for term in &terms {
