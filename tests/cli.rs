@@ -102,26 +102,44 @@ fn environment_overrides_the_config_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("from-file")).expect("mkdir");
     std::fs::create_dir_all(dir.path().join("from-env")).expect("mkdir");
-    std::fs::write(dir.path().join("from-env/only-here.md"), "---\ntitle: Env\n---\n").expect("write");
+    std::fs::write(
+        dir.path().join("from-env/only-here.md"),
+        "---\ntitle: Env\n---\n",
+    )
+    .expect("write");
     std::fs::write(dir.path().join("quire.toml"), "content = \"from-file\"\n").expect("write");
     let run = |env: Option<&str>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_quire"));
-        command.arg("check").current_dir(dir.path()).env_remove("QUIRE_CONTENT");
+        command
+            .arg("check")
+            .current_dir(dir.path())
+            .env_remove("QUIRE_CONTENT");
         if let Some(value) = env {
             command.env("QUIRE_CONTENT", value);
         }
         String::from_utf8_lossy(&command.output().expect("run").stdout).into_owned()
     };
-    assert!(run(None).contains("checked 0 articles"), "the file's folder is used");
-    assert!(run(Some("from-env")).contains("checked 1 articles"), "the environment wins over the file");
+    assert!(
+        run(None).contains("checked 0 articles"),
+        "the file's folder is used"
+    );
+    assert!(
+        run(Some("from-env")).contains("checked 1 articles"),
+        "the environment wins over the file"
+    );
 }
 
 #[test]
 fn server_shuts_down_gracefully_on_sigterm() {
     let server = common::Server::start(&common::sample_content());
     let pid = server.pid();
-    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
-    let exit = server.wait_for_exit(std::time::Duration::from_secs(10)).expect("exits within 10 s");
+    let exit = server
+        .wait_for_exit(std::time::Duration::from_secs(10))
+        .expect("exits within 10 s");
     assert!(exit.success(), "clean exit status after SIGTERM: {exit:?}");
 }
