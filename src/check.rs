@@ -5,21 +5,42 @@ use std::process::ExitCode;
 
 use crate::config::Config;
 use crate::content::{self, Severity};
+use crate::search::SearchIndex;
 
 /// Prints every diagnostic for `dir`, then a summary; exits 1 when there are errors.
 pub fn run(config: &Config, dir: &Path) -> ExitCode {
     let started = std::time::Instant::now();
     let library = content::load(dir, &crate::site::load_options(config));
-    for diagnostic in &library.diagnostics {
+    // Building the index also validates the synonyms and best bets files.
+    let search_diagnostics = match config
+        .search_settings()
+        .map(|settings| SearchIndex::build(&library, &settings, dir))
+    {
+        Ok(Ok((_, diagnostics))) => diagnostics,
+        Ok(Err(err)) => vec![content::Diagnostic::error(
+            dir,
+            None,
+            format!("cannot build the search index: {err}"),
+        )],
+        Err(err) => {
+            eprintln!("quire: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let diagnostics: Vec<&content::Diagnostic> = library
+        .diagnostics
+        .iter()
+        .chain(&search_diagnostics)
+        .collect();
+    for diagnostic in &diagnostics {
         // Paths are printed relative to the folder given, so editors can jump to them.
         println!("{}", with_root(dir, diagnostic));
     }
-    let errors = library
-        .diagnostics
+    let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    let warnings = library.diagnostics.len() - errors;
+    let warnings = diagnostics.len() - errors;
     println!(
         "checked {} articles and {} FAQ pages in {} categories in {} ms: {errors} error(s), {warnings} warning(s)",
         library.articles.len(),

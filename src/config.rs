@@ -23,6 +23,8 @@ pub struct Config {
     pub migration: MigrationConfig,
     /// Content checks.
     pub check: CheckConfig,
+    /// Search behaviour.
+    pub search: SearchConfig,
     /// Watch `content` and reload on change.
     pub watch: bool,
 }
@@ -73,6 +75,7 @@ impl Default for Config {
             site: SiteConfig::default(),
             migration: MigrationConfig::default(),
             check: CheckConfig::default(),
+            search: SearchConfig::default(),
             watch: true,
         }
     }
@@ -87,6 +90,31 @@ impl Default for SiteConfig {
             support_url: "mailto:support@example.com".to_string(),
             language: "en".to_string(),
         }
+    }
+}
+
+/// Search settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Stemming language of the content (`english`, `french`, `german`, …, or `none`).
+    pub language: String,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            language: "english".to_string(),
+        }
+    }
+}
+
+impl Config {
+    /// The search settings, or a message naming the bad value.
+    pub fn search_settings(&self) -> Result<crate::search::SearchSettings> {
+        let language =
+            crate::search::analysis::language(&self.search.language).map_err(anyhow::Error::msg)?;
+        Ok(crate::search::SearchSettings { language })
     }
 }
 

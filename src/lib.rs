@@ -1,6 +1,7 @@
 //! Quire: a self-service knowledge-base server.
 //!
 //! - [`content`] loads and renders the Markdown help center (no I/O after load).
+//! - [`search`] indexes one content version with tantivy and answers queries.
 //! - [`site`] holds the current content version and swaps in new ones on change.
 //! - [`web`] is the only module that knows HTTP and templates.
 //! - [`check`] is `quire check`; [`config`] is the configuration.
@@ -9,6 +10,7 @@ pub mod check;
 pub mod config;
 pub mod content;
 pub mod logging;
+pub mod search;
 pub mod site;
 pub mod web;
 
@@ -29,7 +31,7 @@ pub fn serve(config: config::Config) -> Result<()> {
         .local_addr()
         .context("cannot read the bound address")?;
     let started = std::time::Instant::now();
-    let site = Arc::new(site::Site::load(&config));
+    let site = Arc::new(site::Site::load(&config)?);
     tracing::info!(
         articles = site.current().library.articles.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,

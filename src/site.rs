@@ -15,10 +15,12 @@ use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use crate::config::Config;
 use crate::content::{self, Library, LoadOptions, Severity};
+use crate::search::{SearchIndex, SearchSettings};
 
-/// One immutable version of the content.
+/// One immutable version of the content and its search index.
 pub struct SiteVersion {
     pub library: Library,
+    pub search: SearchIndex,
     /// Increases with every reload; part of every page's ETag input.
     pub generation: u64,
 }
@@ -29,6 +31,7 @@ pub struct Site {
     content_dir: PathBuf,
     /// How content is loaded; `previous` and `today` are filled in at each reload.
     options: LoadOptions<'static>,
+    search_settings: SearchSettings,
 }
 
 /// The content-loading settings of a configuration, shared by the server and `quire check`.
@@ -42,18 +45,25 @@ pub fn load_options(config: &Config) -> LoadOptions<'static> {
 }
 
 impl Site {
-    /// Loads the configured content folder; problems are logged, not fatal.
-    pub fn load(config: &Config) -> Self {
+    /// Loads the configured content folder. Content problems are logged, not fatal;
+    /// only a bad search setting or an index that cannot be built is an error.
+    pub fn load(config: &Config) -> Result<Self> {
+        let search_settings = config.search_settings()?;
+        let (search, _) =
+            SearchIndex::build(&Library::default(), &search_settings, &config.content)
+                .context("cannot create the search index")?;
         let site = Self {
             current: ArcSwap::from_pointee(SiteVersion {
                 library: Library::default(),
+                search,
                 generation: 0,
             }),
             content_dir: config.content.clone(),
             options: load_options(config),
+            search_settings,
         };
         site.reload();
-        site
+        Ok(site)
     }
 
     /// The version to answer a request with.
@@ -71,7 +81,21 @@ impl Site {
             ..self.options.clone()
         };
         let library = content::load(&self.content_dir, &options);
-        for diagnostic in &library.diagnostics {
+        let (search, search_diagnostics) = match SearchIndex::build(
+            &library,
+            &self.search_settings,
+            &self.content_dir,
+        ) {
+            Ok(built) => built,
+            Err(err) => {
+                // Keep serving the previous version rather than one without search.
+                tracing::error!(
+                    "cannot build the search index, keeping the previous content version: {err}"
+                );
+                return;
+            }
+        };
+        for diagnostic in library.diagnostics.iter().chain(&search_diagnostics) {
             match diagnostic.severity {
                 Severity::Error => tracing::error!("{diagnostic}"),
                 Severity::Warning => tracing::warn!("{diagnostic}"),
@@ -81,12 +105,14 @@ impl Site {
         tracing::info!(
             generation,
             articles = library.articles.len(),
+            search_documents = search.len(),
             faqs = library.faqs.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "content version ready"
         );
         self.current.store(Arc::new(SiteVersion {
             library,
+            search,
             generation,
         }));
     }

@@ -165,7 +165,7 @@ async fn keyboard_users_can_skip_to_content_and_search() {
         .expect("submit");
     assert_eq!(c.current_url().await.expect("url").path(), "/search");
     let results = c
-        .find_all(Locator::Css(".page-list a"))
+        .find_all(Locator::Css(".result-list a"))
         .await
         .expect("results");
     assert!(!results.is_empty(), "search finds articles");

@@ -127,6 +127,9 @@ struct RawFrontMatter {
     id: Option<Value>,
     #[serde(rename = "type")]
     kind: Option<String>,
+    #[serde(default)]
+    keywords: StringList,
+    search_boost: Option<f64>,
     #[serde(flatten)]
     extra: BTreeMap<String, Value>,
 }
@@ -156,6 +159,10 @@ pub struct FrontMatter {
     /// The article's id in the help desk it was migrated from (e.g. a Zendesk id).
     pub legacy_id: Option<String>,
     pub kind: DocKind,
+    /// Extra search words, indexed but never shown.
+    pub keywords: Vec<String>,
+    /// Multiplies the article's search score (1.0 = neutral).
+    pub search_boost: f64,
     /// Keys Quire does not know, for a warning (a typo such as `tittle`).
     pub unknown_keys: Vec<String>,
 }
@@ -218,6 +225,16 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
             ))
         }
     };
+    let search_boost = match raw.search_boost {
+        None => 1.0,
+        Some(b) if b.is_finite() && (0.0..=10.0).contains(&b) => b,
+        Some(b) => {
+            return Err(FrontMatterError::new(
+                line_of("search_boost"),
+                format!("`search_boost: {b}` is out of range: use a number from 0 (never first) to 10; 1 is neutral"),
+            ))
+        }
+    };
     let unknown_keys = raw
         .extra
         .into_keys()
@@ -250,6 +267,8 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
         promoted: raw.promoted,
         legacy_id,
         kind,
+        keywords: raw.keywords.into_vec(),
+        search_boost,
         unknown_keys,
     })
 }

@@ -555,6 +555,8 @@ fn build(
                 reviewed: doc.front.reviewed,
                 aliases: doc.front.aliases,
                 legacy_id: doc.front.legacy_id,
+                keywords: doc.front.keywords,
+                search_boost: doc.front.search_boost,
                 source_path: doc.rel,
                 source: doc.source,
                 rendered,
@@ -598,6 +600,7 @@ fn build(
                 slug: slug.clone(),
                 title: doc.front.title,
                 summary: doc.front.summary,
+                keywords: doc.front.keywords,
                 category,
                 draft: doc.front.draft,
                 updated: doc.front.updated.unwrap_or(doc.modified),
@@ -656,7 +659,7 @@ fn warn_about_front_matter(
         diagnostics.push(Diagnostic::warning(
             &doc.rel,
             line,
-            format!("unknown front matter key `{key}` is ignored (known keys: title, summary, slug, category, section, tags, order, draft, updated, reviewed, aliases, promoted, id, type)"),
+            format!("unknown front matter key `{key}` is ignored (known keys: title, summary, slug, category, section, tags, keywords, search_boost, order, draft, updated, reviewed, aliases, promoted, id, type)"),
         ));
     }
     if doc.front.draft {

@@ -43,6 +43,10 @@ pub struct Article {
     pub reviewed: Option<NaiveDate>,
     pub aliases: Vec<String>,
     pub legacy_id: Option<String>,
+    /// Hidden search words from the front matter.
+    pub keywords: Vec<String>,
+    /// Search score multiplier from the front matter (1.0 = neutral).
+    pub search_boost: f64,
     /// Path relative to the content folder.
     pub source_path: PathBuf,
     /// The file's full text (front matter included), served at `/articles/<slug>.md`.
@@ -72,6 +76,7 @@ pub struct FaqPage {
     pub slug: String,
     pub title: String,
     pub summary: Option<String>,
+    pub keywords: Vec<String>,
     pub category: usize,
     pub draft: bool,
     pub updated: NaiveDate,

@@ -116,6 +116,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/", read().to(handlers::home))
         .route("/search", read().to(search::page))
+        .route("/api/search", read().to(search::api))
         .route("/categories/{slug}", read().to(handlers::category))
         .route("/articles/{slug}", read().to(handlers::article))
         .route("/faq/{slug}", read().to(handlers::faq))

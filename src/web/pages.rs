@@ -212,7 +212,18 @@ pub struct ErrorPage {
 pub struct SearchPage {
     pub layout: Layout,
     pub query: String,
-    pub results: Vec<PageLink>,
+    pub total: usize,
+    pub first_shown: usize,
+    pub last_shown: usize,
+    pub results: Vec<super::search::ResultView>,
+    pub filters: Vec<super::search::FilterView>,
+    pub suggestion: String,
+    pub suggestion_url: Option<String>,
+    pub previous_url: Option<String>,
+    pub next_url: Option<String>,
+    pub page_number: usize,
+    pub last_page: usize,
+    /// Shown when nothing matched.
     pub popular: Vec<PageLink>,
 }
 

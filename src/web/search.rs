@@ -1,43 +1,103 @@
-//! The `/search` page. Until the tantivy index lands (the search issue), this is a
-//! plain word match over titles, summaries, headings and text, ranked by where the
-//! words occur: enough for the search box to be useful on a small help center.
+//! `/search` (the results page, works without JavaScript) and `/api/search` (JSON for
+//! as-you-type suggestions).
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest};
-use serde::Deserialize;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde::{Deserialize, Serialize};
 
 use super::pages::{self, PageLink, SearchPage};
 use super::response::{self, AppError};
 use super::AppState;
-use crate::content::Library;
+use crate::search::{SearchRequest, SearchResults, MAX_LIMIT};
 
-/// Longest query considered; the rest is ignored.
-const MAX_QUERY_CHARS: usize = 200;
-const MAX_RESULTS: usize = 30;
+/// Results per page on `/search`.
+const PAGE_SIZE: usize = 10;
+/// Pages reachable through pagination (deeper pages are noise).
+const MAX_PAGE: usize = 50;
 
 #[derive(Deserialize)]
-pub struct SearchParams {
+pub struct PageParams {
     #[serde(default)]
     q: String,
+    category: Option<String>,
+    page: Option<usize>,
+}
+
+/// A result as the page shows it.
+pub struct ResultView {
+    pub title_html: String,
+    pub url: String,
+    pub category: String,
+    pub snippet_html: String,
+}
+
+/// A category filter link with its count.
+pub struct FilterView {
+    pub title: String,
+    pub count: u64,
+    pub url: String,
+    pub current: bool,
+}
+
+fn encode(value: &str) -> String {
+    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
+}
+
+fn search_url(query: &str, category: Option<&str>, page: usize) -> String {
+    let mut url = format!("/search?q={}", encode(query));
+    if let Some(category) = category {
+        url.push_str(&format!("&category={}", encode(category)));
+    }
+    if page > 1 {
+        url.push_str(&format!("&page={page}"));
+    }
+    url
 }
 
 pub async fn page(
     request: HttpRequest,
     state: web::Data<AppState>,
-    params: web::Query<SearchParams>,
-) -> Result<actix_web::HttpResponse, AppError> {
-    let query: String = params.q.chars().take(MAX_QUERY_CHARS).collect();
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, AppError> {
     let version = state.site.current();
-    let results = basic_search(&version.library, &query);
-    let mut layout = pages::layout(
-        &state,
-        "/search",
-        &format!("Search: {}", query.trim()),
-        None,
+    let page_number = params.page.unwrap_or(1).clamp(1, MAX_PAGE);
+    let category = params.category.as_deref().filter(|c| !c.is_empty());
+    let results: SearchResults = version.search.search(
+        &version.library,
+        &SearchRequest {
+            query: &params.q,
+            category,
+            offset: (page_number - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+            complete_last_word: true,
+        },
     );
+    let query = results.query.clone();
+    let title = if query.is_empty() {
+        "Search".to_string()
+    } else {
+        format!("Search: {query}")
+    };
+    let mut layout = pages::layout(&state, "/search", &title, None);
     layout.noindex = true;
     layout.query = query.clone();
-    let popular = if results.is_empty() {
+
+    let all_count: u64 = results.categories.iter().map(|c| c.count).sum();
+    let mut filters = vec![FilterView {
+        title: "All".into(),
+        count: all_count,
+        url: search_url(&query, None, 1),
+        current: category.is_none(),
+    }];
+    filters.extend(results.categories.iter().map(|c| FilterView {
+        title: c.title.clone(),
+        count: c.count,
+        url: search_url(&query, Some(&c.slug), 1),
+        current: category == Some(c.slug.as_str()),
+    }));
+    let last_page = results.total.div_ceil(PAGE_SIZE).clamp(1, MAX_PAGE);
+    let popular = if results.hits.is_empty() {
         version
             .library
             .promoted()
@@ -49,47 +109,99 @@ pub async fn page(
     };
     let page = SearchPage {
         layout,
-        query: query.trim().to_string(),
-        results,
+        query: query.clone(),
+        total: results.total,
+        first_shown: if results.hits.is_empty() {
+            0
+        } else {
+            (page_number - 1) * PAGE_SIZE + 1
+        },
+        last_shown: (page_number - 1) * PAGE_SIZE + results.hits.len(),
+        results: results
+            .hits
+            .into_iter()
+            .map(|hit| ResultView {
+                title_html: hit.title_html,
+                url: hit.url,
+                category: hit.category,
+                snippet_html: hit.snippet_html,
+            })
+            .collect(),
+        filters: if results.categories.len() > 1 || category.is_some() {
+            filters
+        } else {
+            Vec::new()
+        },
+        suggestion_url: results
+            .suggestion
+            .as_deref()
+            .map(|s| search_url(s, None, 1)),
+        suggestion: results.suggestion.unwrap_or_default(),
+        previous_url: (page_number > 1).then(|| search_url(&query, category, page_number - 1)),
+        next_url: (page_number < last_page).then(|| search_url(&query, category, page_number + 1)),
+        page_number,
+        last_page,
         popular,
     };
     response::page(&request, StatusCode::OK, &page)
 }
 
-fn basic_search(library: &Library, query: &str) -> Vec<PageLink> {
-    let terms: Vec<String> = slug::slugify(query)
-        .split('-')
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect();
-    if terms.is_empty() {
-        return Vec::new();
-    }
-    let mut scored: Vec<(usize, PageLink)> = library
-        .published()
-        .filter_map(|article| {
-            let title = slug::slugify(&article.title);
-            let summary = slug::slugify(article.summary.as_deref().unwrap_or(""));
-            let headings = slug::slugify(article.rendered.headings.join(" "));
-            let body = slug::slugify(&article.rendered.plain_text);
-            let mut score = 0;
-            for term in &terms {
-                let term_score = 8 * usize::from(title.contains(term.as_str()))
-                    + 3 * usize::from(summary.contains(term.as_str()))
-                    + 2 * usize::from(headings.contains(term.as_str()))
-                    + usize::from(body.contains(term.as_str()));
-                if term_score == 0 {
-                    return None;
-                }
-                score += term_score;
-            }
-            Some((score, PageLink::article(article)))
-        })
-        .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.title.cmp(&b.1.title)));
-    scored
-        .into_iter()
-        .take(MAX_RESULTS)
-        .map(|(_, link)| link)
-        .collect()
+#[derive(Deserialize)]
+pub struct ApiParams {
+    #[serde(default)]
+    q: String,
+    limit: Option<usize>,
+    category: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ApiResult {
+    title: String,
+    url: String,
+    category: String,
+    snippet: String,
+    score: f32,
+}
+
+#[derive(Serialize)]
+struct ApiResponse {
+    query: String,
+    total: usize,
+    results: Vec<ApiResult>,
+    suggestion: Option<String>,
+}
+
+/// `GET /api/search?q=…&limit=…&category=…`: best results first, snippets as HTML
+/// with `<mark>` around matched words (everything else escaped).
+pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> HttpResponse {
+    let version = state.site.current();
+    let results = version.search.search(
+        &version.library,
+        &SearchRequest {
+            query: &params.q,
+            category: params.category.as_deref().filter(|c| !c.is_empty()),
+            offset: 0,
+            limit: params.limit.unwrap_or(8).clamp(1, MAX_LIMIT),
+            complete_last_word: true,
+        },
+    );
+    let body = ApiResponse {
+        query: results.query,
+        total: results.total,
+        results: results
+            .hits
+            .into_iter()
+            .map(|hit| ApiResult {
+                title: hit.title,
+                url: hit.url,
+                category: hit.category,
+                snippet: hit.snippet_html,
+                score: hit.score,
+            })
+            .collect(),
+        suggestion: results.suggestion,
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
 }

@@ -1,0 +1,626 @@
+//! Full-text search over the help center: the only module that knows tantivy.
+//!
+//! A [`SearchIndex`] is built from one [`Library`] version, in memory, and swapped in
+//! together with it, so searches never see a half-built index. Every published article
+//! is one document and every FAQ question is its own document, so a FAQ hit links
+//! straight to its answer.
+//!
+//! Searching: plan the query ([`query`]), collect the total, the per-category counts
+//! and one page of hits in one pass, put best bets first, then cut snippets with the
+//! matched words in `<mark>`.
+
+pub mod analysis;
+pub mod best_bets;
+pub mod query;
+pub mod synonyms;
+pub mod vocabulary;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Facet, FacetOptions, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{Language, TextAnalyzer};
+use tantivy::{doc, DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader, Term};
+
+use crate::content::{Diagnostic, Library};
+use query::{Fields, Planner};
+use synonyms::Synonyms;
+use vocabulary::Vocabulary;
+
+/// File in the content folder holding synonym groups.
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
+/// File in the content folder holding best bets.
+pub const BEST_BETS_FILE: &str = "best-bets.toml";
+/// Most results one request may ask for.
+pub const MAX_LIMIT: usize = 50;
+/// Characters of text around the matched words in a snippet.
+const SNIPPET_CHARS: usize = 180;
+
+/// How search is set up.
+#[derive(Debug, Clone)]
+pub struct SearchSettings {
+    /// Stemming language; `None` indexes words as they are.
+    pub language: Option<Language>,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            language: Some(Language::English),
+        }
+    }
+}
+
+/// What a search document points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Article(usize),
+    FaqQuestion { page: usize, question: usize },
+}
+
+struct DocMeta {
+    target: Target,
+    boost: f32,
+    category: usize,
+}
+
+/// One search request.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest<'a> {
+    pub query: &'a str,
+    /// Only results in this category (slug).
+    pub category: Option<&'a str>,
+    pub offset: usize,
+    pub limit: usize,
+    /// Complete the last word as a prefix (as-you-type and normal searches alike).
+    pub complete_last_word: bool,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub target: Target,
+    pub title: String,
+    /// The title, HTML-escaped, with matched words in `<mark>`.
+    pub title_html: String,
+    pub url: String,
+    pub category: String,
+    pub category_slug: String,
+    /// Text around the matched words, HTML-escaped, matched words in `<mark>`.
+    pub snippet_html: String,
+    pub score: f32,
+}
+
+/// Number of results in one category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryCount {
+    pub slug: String,
+    pub title: String,
+    pub count: u64,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    /// The query as used (trimmed, cut to the length limit).
+    pub query: String,
+    /// The analyzer's normal form of the query, for grouping in reports.
+    pub normalized: String,
+    /// Matching documents, in the requested category if any.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Matches per category, over all categories.
+    pub categories: Vec<CategoryCount>,
+    /// A respelling of the query with unknown words corrected, when there is one.
+    pub suggestion: Option<String>,
+}
+
+/// The search index for one content version.
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    category_field: tantivy::schema::Field,
+    vocabulary: Vocabulary,
+    synonyms: Synonyms,
+    /// Normalized query → pinned documents.
+    best_bets: HashMap<String, Vec<usize>>,
+    docs: Vec<DocMeta>,
+    stem: TextAnalyzer,
+    words: TextAnalyzer,
+    drop_stop_words: bool,
+}
+
+impl SearchIndex {
+    /// Indexes every published page of `library`. Problems in the synonyms and best
+    /// bets files of `content_dir` are returned as diagnostics; their good parts apply.
+    pub fn build(
+        library: &Library,
+        settings: &SearchSettings,
+        content_dir: &Path,
+    ) -> tantivy::Result<(Self, Vec<Diagnostic>)> {
+        let mut diagnostics = Vec::new();
+        let stem = analysis::stemmed(settings.language);
+        let mut words = analysis::words();
+
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analysis::STEMMED)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let mut schema = Schema::builder();
+        let fields = Fields {
+            title: schema.add_text_field("title", text.clone()),
+            keywords: schema.add_text_field("keywords", text.clone()),
+            headings: schema.add_text_field("headings", text.clone()),
+            summary: schema.add_text_field("summary", text.clone()),
+            tags: schema.add_text_field("tags", text.clone()),
+            category: schema.add_text_field("category_text", text.clone()),
+            body: schema.add_text_field("body", text),
+        };
+        let category_field = schema.add_facet_field("category", FacetOptions::default());
+        let ord = schema.add_u64_field("ord", FAST);
+        let index = Index::create_in_ram(schema.build());
+        index.tokenizers().register(analysis::STEMMED, stem.clone());
+        index.tokenizers().register(analysis::WORDS, words.clone());
+
+        let documents = documents(library);
+        // One thread keeps small help centers in one segment; large ones use both cores.
+        let threads = if documents.len() > 2_000 { 2 } else { 1 };
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(threads, threads * 60_000_000)?;
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        let mut docs = Vec::with_capacity(documents.len());
+        for (position, document) in documents.iter().enumerate() {
+            let category = &library.categories[document.category];
+            writer.add_document(doc!(
+                fields.title => document.title.as_str(),
+                fields.keywords => document.keywords.join(" "),
+                fields.headings => document.headings.join("\n"),
+                fields.summary => document.summary,
+                fields.tags => document.tags.join(" "),
+                fields.category => category.title.as_str(),
+                fields.body => document.body,
+                category_field => Facet::from_path([category.slug.as_str()]),
+                ord => position as u64,
+            ))?;
+            let mut seen = HashSet::new();
+            for part in [
+                document.title.as_str(),
+                document.summary,
+                document.body,
+                &document.headings.join(" "),
+                &document.tags.join(" "),
+                &document.keywords.join(" "),
+            ] {
+                for word in analysis::tokens(&mut words, part) {
+                    if word.len() >= 2 && seen.insert(word.clone()) {
+                        *counts.entry(word).or_default() += 1;
+                    }
+                }
+            }
+            docs.push(DocMeta {
+                target: document.target,
+                boost: document.boost as f32,
+                category: document.category,
+            });
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+
+        let synonyms = match std::fs::read_to_string(content_dir.join(SYNONYMS_FILE)) {
+            Ok(text) => {
+                let (synonyms, errors) = Synonyms::parse(&text, &mut words);
+                for error in errors {
+                    diagnostics.push(Diagnostic::error(
+                        Path::new(SYNONYMS_FILE),
+                        Some(error.line),
+                        error.message,
+                    ));
+                }
+                synonyms
+            }
+            Err(_) => Synonyms::default(),
+        };
+        let drop_stop_words = settings.language == Some(Language::English);
+        let mut search = Self {
+            reader,
+            fields,
+            category_field,
+            vocabulary: Vocabulary::new(counts),
+            synonyms,
+            best_bets: HashMap::new(),
+            docs,
+            stem,
+            words,
+            drop_stop_words,
+        };
+        search.load_best_bets(library, content_dir, &mut diagnostics);
+        Ok((search, diagnostics))
+    }
+
+    fn load_best_bets(
+        &mut self,
+        library: &Library,
+        content_dir: &Path,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let Ok(text) = std::fs::read_to_string(content_dir.join(BEST_BETS_FILE)) else {
+            return;
+        };
+        let path = Path::new(BEST_BETS_FILE);
+        let bets = match best_bets::parse(&text) {
+            Ok(bets) => bets,
+            Err((line, message)) => {
+                diagnostics.push(Diagnostic::error(path, line, message));
+                return;
+            }
+        };
+        for bet in bets {
+            let mut pinned = Vec::new();
+            for slug in &bet.articles {
+                let position = library.article_index(slug).and_then(|article| {
+                    self.docs
+                        .iter()
+                        .position(|d| d.target == Target::Article(article))
+                });
+                match position {
+                    Some(position) => pinned.push(position),
+                    None => {
+                        let line = text
+                            .lines()
+                            .position(|l| l.contains(&format!("\"{slug}\"")))
+                            .map(|i| i + 1);
+                        diagnostics.push(Diagnostic::error(
+                            path,
+                            line,
+                            format!("best bet article `{slug}` is not a published article slug"),
+                        ));
+                    }
+                }
+            }
+            for query in &bet.queries {
+                let normalized = self.planner().normalize(query);
+                if !normalized.is_empty() {
+                    self.best_bets
+                        .entry(normalized)
+                        .or_default()
+                        .extend(pinned.iter().copied());
+                }
+            }
+        }
+    }
+
+    fn planner(&self) -> Planner<'_> {
+        Planner {
+            fields: self.fields,
+            vocabulary: &self.vocabulary,
+            synonyms: &self.synonyms,
+            stem: self.stem.clone(),
+            words: self.words.clone(),
+            drop_stop_words: self.drop_stop_words,
+        }
+    }
+
+    /// Number of indexed documents (articles plus FAQ questions).
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The analyzer's normal form of a query, for grouping queries that mean the same.
+    pub fn normalize(&self, query: &str) -> String {
+        self.planner().normalize(query)
+    }
+
+    /// Runs a search. Never fails: anything unexpected is logged and answered with no results.
+    pub fn search(&self, library: &Library, request: &SearchRequest<'_>) -> SearchResults {
+        match self.try_search(library, request) {
+            Ok(results) => results,
+            Err(err) => {
+                tracing::error!("search failed: {err}");
+                SearchResults {
+                    query: query::truncate(request.query),
+                    ..SearchResults::default()
+                }
+            }
+        }
+    }
+
+    fn try_search(
+        &self,
+        library: &Library,
+        request: &SearchRequest<'_>,
+    ) -> tantivy::Result<SearchResults> {
+        let query_text = query::truncate(request.query);
+        let mut planner = self.planner();
+        let Some(plan) = planner.plan(&query_text, request.complete_last_word) else {
+            return Ok(SearchResults {
+                query: query_text,
+                ..SearchResults::default()
+            });
+        };
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        let searcher = self.reader.searcher();
+
+        let mut facets = FacetCollector::for_field("category");
+        facets.add_facet(Facet::root());
+        let filtered: Box<dyn Query> = match request.category {
+            Some(slug) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, plan.query.box_clone()),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_facet(self.category_field, &Facet::from_path([slug])),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ])),
+            None => plan.query.box_clone(),
+        };
+        let boosts: Vec<f32> = self.docs.iter().map(|d| d.boost).collect();
+        let top = TopDocs::with_limit(limit)
+            .and_offset(request.offset)
+            .tweak_score(move |segment: &SegmentReader| {
+                let ords = segment.fast_fields().u64("ord").ok();
+                let boosts = boosts.clone();
+                move |doc: tantivy::DocId, score: Score| {
+                    let boost = ords
+                        .as_ref()
+                        .and_then(|o| o.first(doc))
+                        .and_then(|o| boosts.get(o as usize))
+                        .copied()
+                        .unwrap_or(1.0);
+                    score * boost
+                }
+            });
+        let (total, facet_counts, top_docs) = if request.category.is_some() {
+            let facet_counts = searcher.search(&*plan.query, &facets)?;
+            let (total, top_docs) = searcher.search(&*filtered, &(Count, top))?;
+            (total, facet_counts, top_docs)
+        } else {
+            searcher.search(&*filtered, &(Count, facets, top))?
+        };
+
+        let mut ranked: Vec<(f32, usize)> = Vec::with_capacity(top_docs.len());
+        for (score, address) in top_docs {
+            if let Some(position) = self.position_of(&searcher, address)? {
+                ranked.push((score, position));
+            }
+        }
+        if request.offset == 0 {
+            self.pin_best_bets(&plan.normalized, request.category, library, &mut ranked);
+        }
+
+        let body_snippets =
+            self.snippet_generator(&plan.highlight, self.fields.body, SNIPPET_CHARS);
+        let title_snippets = self.snippet_generator(&plan.highlight, self.fields.title, 400);
+        let hits = ranked
+            .into_iter()
+            .take(limit)
+            .map(|(score, position)| {
+                self.hit(library, position, score, &title_snippets, &body_snippets)
+            })
+            .collect();
+
+        let mut categories: Vec<CategoryCount> = facet_counts
+            .get(Facet::root())
+            .filter_map(|(facet, count)| {
+                let slug = facet.to_path().first().map(|s| s.to_string())?;
+                let title = library
+                    .category(&slug)
+                    .map(|c| c.title.clone())
+                    .unwrap_or_else(|| slug.clone());
+                Some(CategoryCount { slug, title, count })
+            })
+            .collect();
+        categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)));
+
+        let suggestion = self.suggestion(&plan.words);
+        Ok(SearchResults {
+            query: query_text,
+            normalized: plan.normalized,
+            total,
+            hits,
+            categories,
+            suggestion,
+        })
+    }
+
+    fn position_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+    ) -> tantivy::Result<Option<usize>> {
+        let column = searcher
+            .segment_reader(address.segment_ord)
+            .fast_fields()
+            .u64("ord")?;
+        Ok(column
+            .first(address.doc_id)
+            .map(|o| o as usize)
+            .filter(|&p| p < self.docs.len()))
+    }
+
+    fn pin_best_bets(
+        &self,
+        normalized: &str,
+        category: Option<&str>,
+        library: &Library,
+        ranked: &mut Vec<(f32, usize)>,
+    ) {
+        let Some(pinned) = self.best_bets.get(normalized) else {
+            return;
+        };
+        let top_score = ranked.first().map(|r| r.0).unwrap_or(1.0);
+        let in_category = |position: usize| {
+            category
+                .is_none_or(|slug| library.categories[self.docs[position].category].slug == slug)
+        };
+        let mut front: Vec<(f32, usize)> = pinned
+            .iter()
+            .filter(|&&p| in_category(p))
+            .enumerate()
+            .map(|(i, &p)| (top_score + (pinned.len() - i) as f32, p))
+            .collect();
+        ranked.retain(|(_, p)| !pinned.contains(p));
+        front.append(ranked);
+        *ranked = front;
+    }
+
+    fn snippet_generator(
+        &self,
+        highlight: &BTreeMap<String, f32>,
+        field: tantivy::schema::Field,
+        chars: usize,
+    ) -> SnippetGenerator {
+        let terms: BTreeMap<String, Score> =
+            highlight.iter().map(|(t, w)| (t.clone(), *w)).collect();
+        SnippetGenerator::new(terms, self.stem.clone(), field, chars)
+    }
+
+    fn hit(
+        &self,
+        library: &Library,
+        position: usize,
+        score: f32,
+        titles: &SnippetGenerator,
+        bodies: &SnippetGenerator,
+    ) -> Hit {
+        let meta = &self.docs[position];
+        let category = &library.categories[meta.category];
+        let (title, url, body, summary) = match meta.target {
+            Target::Article(i) => {
+                let a = &library.articles[i];
+                (
+                    a.title.clone(),
+                    a.url(),
+                    a.rendered.plain_text.as_str(),
+                    a.summary.as_deref(),
+                )
+            }
+            Target::FaqQuestion { page, question } => {
+                let f = &library.faqs[page];
+                let q = &f.questions[question];
+                (
+                    q.question.clone(),
+                    format!("{}#{}", f.url(), q.id),
+                    q.answer.plain_text.as_str(),
+                    None,
+                )
+            }
+        };
+        let title_html = highlighted(titles, &title).unwrap_or_else(|| escape(&title));
+        let snippet_html = highlighted(bodies, body)
+            .or_else(|| summary.map(escape))
+            .unwrap_or_else(|| escape(&body.chars().take(SNIPPET_CHARS).collect::<String>()));
+        Hit {
+            target: meta.target,
+            title,
+            title_html,
+            url,
+            category: category.title.clone(),
+            category_slug: category.slug.clone(),
+            snippet_html,
+            score,
+        }
+    }
+
+    /// "Did you mean": the query with each unknown word replaced by its closest
+    /// vocabulary word, if any word changed.
+    fn suggestion(&self, words: &[String]) -> Option<String> {
+        let mut changed = false;
+        let corrected: Vec<String> = words
+            .iter()
+            .map(|w| match self.vocabulary.correction(w) {
+                Some(better) => {
+                    changed = true;
+                    better
+                }
+                None => w.clone(),
+            })
+            .collect();
+        changed.then(|| corrected.join(" "))
+    }
+}
+
+fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
+    let mut snippet = generator.snippet(text);
+    if snippet.highlighted().is_empty() {
+        return None;
+    }
+    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+    Some(snippet.to_html())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A page as the index sees it.
+struct Document<'a> {
+    target: Target,
+    title: String,
+    summary: &'a str,
+    headings: Vec<String>,
+    tags: Vec<String>,
+    keywords: Vec<String>,
+    body: &'a str,
+    category: usize,
+    boost: f64,
+}
+
+fn documents(library: &Library) -> Vec<Document<'_>> {
+    let mut documents = Vec::new();
+    for (i, article) in library
+        .articles
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !a.draft)
+    {
+        documents.push(Document {
+            target: Target::Article(i),
+            title: article.title.clone(),
+            summary: article.summary.as_deref().unwrap_or(""),
+            headings: article.rendered.headings.clone(),
+            tags: article.tags.clone(),
+            keywords: article.keywords.clone(),
+            body: &article.rendered.plain_text,
+            category: article.category,
+            boost: article.search_boost,
+        });
+    }
+    for (page_index, page) in library.faqs.iter().enumerate().filter(|(_, f)| !f.draft) {
+        for (question_index, question) in page.questions.iter().enumerate() {
+            documents.push(Document {
+                target: Target::FaqQuestion {
+                    page: page_index,
+                    question: question_index,
+                },
+                title: question.question.clone(),
+                summary: "",
+                headings: vec![page.title.clone()],
+                tags: Vec::new(),
+                keywords: page.keywords.clone(),
+                body: &question.answer.plain_text,
+                category: page.category,
+                boost: 1.0,
+            });
+        }
+    }
+    documents
+}

@@ -1,0 +1,280 @@
+//! Turning what a customer typed into a tantivy query, without ever failing.
+//!
+//! The text is cut into words by the same analyzer as the index (so punctuation,
+//! query syntax like `title:` or `AND`, quotes, emoji and right-to-left text are just
+//! characters); filler words are dropped; then each remaining word becomes a
+//! disjunction of:
+//! - the word itself (stemmed) in every field, with field boosts: a title match
+//!   outranks a body mention;
+//! - the vocabulary's words within the typos allowed for its length, ranked lower;
+//! - for the last word, the vocabulary's completions (as-you-type), ranked lower;
+//! - its synonyms.
+//!
+//! A phrase clause rewards documents that contain the words in order. The planner
+//! also returns every term it used, so snippets can highlight typo and prefix matches.
+
+use std::collections::BTreeMap;
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+use super::analysis::{tokens, ENGLISH_STOP_WORDS};
+use super::synonyms::Synonyms;
+use super::vocabulary::Vocabulary;
+
+/// Longest query considered, in characters; the rest is ignored.
+pub const MAX_QUERY_CHARS: usize = 256;
+/// Most words considered from one query.
+const MAX_WORDS: usize = 24;
+
+/// The searchable fields and how much a match in each is worth.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub title: Field,
+    pub keywords: Field,
+    pub headings: Field,
+    pub summary: Field,
+    pub tags: Field,
+    pub category: Field,
+    pub body: Field,
+}
+
+impl Fields {
+    fn weighted(&self) -> [(Field, f32); 7] {
+        [
+            (self.title, 4.0),
+            (self.keywords, 3.0),
+            (self.headings, 2.0),
+            (self.summary, 2.0),
+            (self.tags, 2.0),
+            (self.category, 1.0),
+            (self.body, 1.0),
+        ]
+    }
+}
+
+/// Weights of the kinds of match relative to the exact word.
+const TYPO_1_WEIGHT: f32 = 0.35;
+const TYPO_2_WEIGHT: f32 = 0.2;
+const PREFIX_WEIGHT: f32 = 0.5;
+const SYNONYM_WEIGHT: f32 = 0.8;
+const PHRASE_WEIGHT: f32 = 1.5;
+
+/// A planned query.
+pub struct Plan {
+    pub query: Box<dyn Query>,
+    /// Stemmed terms to highlight, with their weight for snippet selection.
+    pub highlight: BTreeMap<String, f32>,
+    /// The query's meaningful surface words, in order.
+    pub words: Vec<String>,
+    /// The analyzer's normal form: sorted, de-duplicated stems, so that "reset
+    /// passwords" and "password reset" count as one need.
+    pub normalized: String,
+}
+
+/// Everything the planner needs from the index.
+pub struct Planner<'a> {
+    pub fields: Fields,
+    pub vocabulary: &'a Vocabulary,
+    pub synonyms: &'a Synonyms,
+    pub stem: TextAnalyzer,
+    pub words: TextAnalyzer,
+    pub drop_stop_words: bool,
+}
+
+/// Cuts a query to [`MAX_QUERY_CHARS`] characters and trims it.
+pub fn truncate(query: &str) -> String {
+    query
+        .chars()
+        .take(MAX_QUERY_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+impl Planner<'_> {
+    /// The surface words of a query, filler words removed when others remain.
+    pub fn words_of(&mut self, query: &str) -> Vec<String> {
+        let mut words = tokens(&mut self.words, &truncate(query));
+        words.truncate(MAX_WORDS);
+        if self.drop_stop_words {
+            let meaningful: Vec<String> = words
+                .iter()
+                .filter(|w| !ENGLISH_STOP_WORDS.contains(&w.as_str()))
+                .cloned()
+                .collect();
+            if !meaningful.is_empty() {
+                return meaningful;
+            }
+        }
+        words
+    }
+
+    /// The normal form of a query (see [`Plan::normalized`]).
+    pub fn normalize(&mut self, query: &str) -> String {
+        let words = self.words_of(query);
+        let mut stems: Vec<String> = words.iter().filter_map(|w| self.stem_of(w)).collect();
+        stems.sort();
+        stems.dedup();
+        stems.join(" ")
+    }
+
+    fn stem_of(&mut self, word: &str) -> Option<String> {
+        tokens(&mut self.stem, word).into_iter().next()
+    }
+
+    /// Plans `query`; `None` when it has no words at all.
+    pub fn plan(&mut self, query: &str, complete_last_word: bool) -> Option<Plan> {
+        let words = self.words_of(query);
+        if words.is_empty() {
+            return None;
+        }
+        let mut highlight = BTreeMap::new();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut stems = Vec::new();
+        for (index, word) in words.iter().enumerate() {
+            let is_last = index + 1 == words.len();
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            let known = self.vocabulary.doc_freq(word) > 0;
+            if let Some(stem) = self.stem_of(word) {
+                alternatives.push(self.all_fields(&stem, 1.0));
+                highlight.insert(stem.clone(), 1.0);
+                stems.push(stem);
+            }
+            // A word that exists in the help center is probably spelled as meant:
+            // its near neighbours count for less.
+            let typo_scale = if known { 0.5 } else { 1.0 };
+            for candidate in self.vocabulary.near(word, 4) {
+                let weight = if candidate.distance <= 1 {
+                    TYPO_1_WEIGHT
+                } else {
+                    TYPO_2_WEIGHT
+                } * typo_scale;
+                if let Some(stem) = self.stem_of(&candidate.word) {
+                    alternatives.push(self.all_fields(&stem, weight));
+                    highlight.entry(stem).or_insert(weight);
+                }
+            }
+            if is_last && complete_last_word && word.chars().count() >= 2 {
+                let weight = if word.chars().count() == 2 {
+                    PREFIX_WEIGHT * 0.6
+                } else {
+                    PREFIX_WEIGHT
+                };
+                for candidate in self.vocabulary.completions(word, 8) {
+                    if let Some(stem) = self.stem_of(&candidate.word) {
+                        alternatives.push(self.all_fields(&stem, weight));
+                        highlight.entry(stem).or_insert(weight);
+                    }
+                }
+            }
+            for synonym in self.synonyms.alternatives(word) {
+                if let Some(query) = self.synonym_query(synonym, &mut highlight) {
+                    alternatives.push(query);
+                }
+            }
+            if !alternatives.is_empty() {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.1)),
+                ));
+            }
+        }
+        // Two-word synonyms ("two factor" → "2fa").
+        for pair in words.windows(2) {
+            for synonym in self.synonyms.alternatives(&pair.join(" ")) {
+                if let Some(query) = self.synonym_query(synonym, &mut highlight) {
+                    clauses.push((Occur::Should, query));
+                }
+            }
+        }
+        if stems.len() >= 2 {
+            for (field, weight) in [(self.fields.title, 3.0), (self.fields.body, 1.0)] {
+                let terms: Vec<Term> = stems
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect();
+                let phrase: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(phrase, weight * PHRASE_WEIGHT)),
+                ));
+            }
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        let mut normalized = stems.clone();
+        normalized.sort();
+        normalized.dedup();
+        Some(Plan {
+            query: Box::new(BooleanQuery::new(clauses)),
+            highlight,
+            words,
+            normalized: normalized.join(" "),
+        })
+    }
+
+    /// The stemmed term in every field, each with its field weight, times `weight`.
+    fn all_fields(&self, stem: &str, weight: f32) -> Box<dyn Query> {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = self
+            .fields
+            .weighted()
+            .iter()
+            .map(|&(field, field_weight)| {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, stem),
+                    IndexRecordOption::WithFreqs,
+                );
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), field_weight * weight))
+                        as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn synonym_query(
+        &mut self,
+        synonym: &[String],
+        highlight: &mut BTreeMap<String, f32>,
+    ) -> Option<Box<dyn Query>> {
+        let stems: Vec<String> = synonym.iter().filter_map(|w| self.stem_of(w)).collect();
+        for stem in &stems {
+            highlight.entry(stem.clone()).or_insert(SYNONYM_WEIGHT);
+        }
+        match stems.as_slice() {
+            [] => None,
+            [single] => Some(self.all_fields(single, SYNONYM_WEIGHT)),
+            several => {
+                let fields = [
+                    (self.fields.title, 4.0),
+                    (self.fields.summary, 2.0),
+                    (self.fields.body, 1.0),
+                ];
+                let clauses = fields
+                    .iter()
+                    .map(|&(field, weight)| {
+                        let terms: Vec<Term> = several
+                            .iter()
+                            .map(|s| Term::from_field_text(field, s))
+                            .collect();
+                        let phrase: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
+                        (
+                            Occur::Should,
+                            Box::new(BoostQuery::new(phrase, weight * SYNONYM_WEIGHT))
+                                as Box<dyn Query>,
+                        )
+                    })
+                    .collect();
+                Some(Box::new(BooleanQuery::new(clauses)))
+            }
+        }
+    }
+}
