@@ -12,34 +12,21 @@ pub fn run(config: &Config, dir: &Path) -> ExitCode {
     let started = std::time::Instant::now();
     let library = content::load(dir, &crate::site::load_options(config));
     // Building the index also validates the synonyms and best bets files.
-    let search_diagnostics = match config
-        .search_settings()
-        .map(|settings| SearchIndex::build(&library, &settings, dir))
+    let search_diagnostics = match config.search_settings().map(|settings| SearchIndex::build(&library, &settings, dir))
     {
         Ok(Ok((_, diagnostics))) => diagnostics,
-        Ok(Err(err)) => vec![content::Diagnostic::error(
-            dir,
-            None,
-            format!("cannot build the search index: {err}"),
-        )],
+        Ok(Err(err)) => vec![content::Diagnostic::error(dir, None, format!("cannot build the search index: {err}"))],
         Err(err) => {
             eprintln!("quire: {err:#}");
             return ExitCode::from(2);
         }
     };
-    let diagnostics: Vec<&content::Diagnostic> = library
-        .diagnostics
-        .iter()
-        .chain(&search_diagnostics)
-        .collect();
+    let diagnostics: Vec<&content::Diagnostic> = library.diagnostics.iter().chain(&search_diagnostics).collect();
     for diagnostic in &diagnostics {
         // Paths are printed relative to the folder given, so editors can jump to them.
         println!("{}", with_root(dir, diagnostic));
     }
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = diagnostics.len() - errors;
     println!(
         "checked {} articles and {} FAQ pages in {} categories in {} ms: {errors} error(s), {warnings} warning(s)",

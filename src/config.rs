@@ -99,30 +99,27 @@ impl Default for SiteConfig {
 pub struct SearchConfig {
     /// Stemming language of the content (`english`, `french`, `german`, …, or `none`).
     pub language: String,
+    /// Apply Quire's built-in everyday synonyms (bill = invoice, …) to English content.
+    pub default_synonyms: bool,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        Self {
-            language: "english".to_string(),
-        }
+        Self { language: "english".to_string(), default_synonyms: true }
     }
 }
 
 impl Config {
     /// The search settings, or a message naming the bad value.
     pub fn search_settings(&self) -> Result<crate::search::SearchSettings> {
-        let language =
-            crate::search::analysis::language(&self.search.language).map_err(anyhow::Error::msg)?;
-        Ok(crate::search::SearchSettings { language })
+        let language = crate::search::analysis::language(&self.search.language).map_err(anyhow::Error::msg)?;
+        Ok(crate::search::SearchSettings { language, default_synonyms: self.search.default_synonyms })
     }
 }
 
 impl Default for CheckConfig {
     fn default() -> Self {
-        Self {
-            stale_after_days: 365,
-        }
+        Self { stale_after_days: 365 }
     }
 }
 
@@ -152,20 +149,13 @@ impl Config {
 
     /// Parses one TOML config file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
     }
 
     fn apply(&mut self, overrides: Overrides) {
-        let Overrides {
-            bind,
-            content,
-            data,
-            site_title,
-            base_url,
-            support_url,
-        } = overrides;
+        let Overrides { bind, content, data, site_title, base_url, support_url } = overrides;
         if let Some(v) = bind {
             self.bind = v;
         }
@@ -214,16 +204,14 @@ mod tests {
     fn file_values_then_overrides() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("quire.toml");
-        std::fs::write(&path, "bind = \"127.0.0.1:9000\"\n[site]\ntitle = \"Acme Help\"\nsupport_url = \"https://acme.test/contact\"\n")
-            .expect("write");
-        let config = Config::load(
-            Some(&path),
-            Overrides {
-                bind: Some("127.0.0.1:9999".into()),
-                ..Overrides::default()
-            },
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\n[site]\ntitle = \"Acme Help\"\nsupport_url = \"https://acme.test/contact\"\n",
         )
-        .expect("loads");
+        .expect("write");
+        let config =
+            Config::load(Some(&path), Overrides { bind: Some("127.0.0.1:9999".into()), ..Overrides::default() })
+                .expect("loads");
         assert_eq!(config.bind, "127.0.0.1:9999");
         assert_eq!(config.site.title, "Acme Help");
         assert_eq!(config.site.support_url, "https://acme.test/contact");
@@ -232,10 +220,6 @@ mod tests {
 
     #[test]
     fn missing_explicit_file_is_an_error() {
-        assert!(Config::load(
-            Some(Path::new("/nonexistent/quire.toml")),
-            Overrides::default()
-        )
-        .is_err());
+        assert!(Config::load(Some(Path::new("/nonexistent/quire.toml")), Overrides::default()).is_err());
     }
 }

@@ -25,11 +25,8 @@ use anyhow::{Context, Result};
 pub fn serve(config: config::Config) -> Result<()> {
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
-    let listener = TcpListener::bind(&config.bind)
-        .with_context(|| format!("cannot listen on {}", config.bind))?;
-    let address = listener
-        .local_addr()
-        .context("cannot read the bound address")?;
+    let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+    let address = listener.local_addr().context("cannot read the bound address")?;
     let started = std::time::Instant::now();
     let site = Arc::new(site::Site::load(&config)?);
     tracing::info!(
@@ -38,11 +35,7 @@ pub fn serve(config: config::Config) -> Result<()> {
         "content loaded from {}",
         config.content.display()
     );
-    let _watcher = if config.watch {
-        Some(site::watch(Arc::clone(&site))?)
-    } else {
-        None
-    };
+    let _watcher = if config.watch { Some(site::watch(Arc::clone(&site))?) } else { None };
     let info = web::SiteInfo::new(&config, address);
     actix_web::rt::System::new().block_on(async move {
         let server = web::server(Arc::clone(&site), info, listener)?;

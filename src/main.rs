@@ -7,11 +7,7 @@ use clap::{Parser, Subcommand};
 use quire::config::{Config, Overrides};
 
 #[derive(Parser)]
-#[command(
-    name = "quire",
-    version,
-    about = "A self-service knowledge-base server for Markdown help articles"
-)]
+#[command(name = "quire", version, about = "A self-service knowledge-base server for Markdown help articles")]
 struct Cli {
     /// Config file (default: ./quire.toml when it exists).
     #[arg(long, global = true, value_name = "FILE")]

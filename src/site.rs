@@ -49,15 +49,10 @@ impl Site {
     /// only a bad search setting or an index that cannot be built is an error.
     pub fn load(config: &Config) -> Result<Self> {
         let search_settings = config.search_settings()?;
-        let (search, _) =
-            SearchIndex::build(&Library::default(), &search_settings, &config.content)
-                .context("cannot create the search index")?;
+        let (search, _) = SearchIndex::build(&Library::default(), &search_settings, &config.content)
+            .context("cannot create the search index")?;
         let site = Self {
-            current: ArcSwap::from_pointee(SiteVersion {
-                library: Library::default(),
-                search,
-                generation: 0,
-            }),
+            current: ArcSwap::from_pointee(SiteVersion { library: Library::default(), search, generation: 0 }),
             content_dir: config.content.clone(),
             options: load_options(config),
             search_settings,
@@ -81,17 +76,12 @@ impl Site {
             ..self.options.clone()
         };
         let library = content::load(&self.content_dir, &options);
-        let (search, search_diagnostics) = match SearchIndex::build(
-            &library,
-            &self.search_settings,
-            &self.content_dir,
-        ) {
+        let (search, search_diagnostics) = match SearchIndex::build(&library, &self.search_settings, &self.content_dir)
+        {
             Ok(built) => built,
             Err(err) => {
                 // Keep serving the previous version rather than one without search.
-                tracing::error!(
-                    "cannot build the search index, keeping the previous content version: {err}"
-                );
+                tracing::error!("cannot build the search index, keeping the previous content version: {err}");
                 return;
             }
         };
@@ -110,11 +100,7 @@ impl Site {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "content version ready"
         );
-        self.current.store(Arc::new(SiteVersion {
-            library,
-            search,
-            generation,
-        }));
+        self.current.store(Arc::new(SiteVersion { library, search, generation }));
     }
 }
 
@@ -130,8 +116,7 @@ pub struct ContentWatcher {
 /// Watches the content folder and reloads once files stop changing.
 pub fn watch(site: Arc<Site>) -> Result<ContentWatcher> {
     let (sender, receiver) = mpsc::channel::<notify::Result<Event>>();
-    let mut watcher =
-        notify::recommended_watcher(sender).context("cannot start the content watcher")?;
+    let mut watcher = notify::recommended_watcher(sender).context("cannot start the content watcher")?;
     watcher
         .watch(&site.content_dir, RecursiveMode::Recursive)
         .with_context(|| format!("cannot watch {}", site.content_dir.display()))?;

@@ -23,109 +23,44 @@ async fn customer_finds_an_answer_by_browsing() {
     let c = &browser.client;
 
     c.goto(&server.url("/")).await.expect("home");
-    assert_eq!(
-        c.find(Locator::Css("h1"))
-            .await
-            .expect("h1")
-            .text()
-            .await
-            .expect("text"),
-        "How can we help?"
-    );
+    assert_eq!(c.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text"), "How can we help?");
     assert_clean_console(&browser, "home").await;
     browser.screenshot("home").await;
 
-    c.find(Locator::Css(
-        ".category-card a[href='/categories/writing-articles']",
-    ))
-    .await
-    .expect("category card")
-    .click()
-    .await
-    .expect("click");
-    assert_eq!(
-        c.current_url().await.expect("url").path(),
-        "/categories/writing-articles"
-    );
+    c.find(Locator::Css(".category-card a[href='/categories/writing-articles']"))
+        .await
+        .expect("category card")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(c.current_url().await.expect("url").path(), "/categories/writing-articles");
     assert_clean_console(&browser, "category").await;
     browser.screenshot("category").await;
 
-    c.find(Locator::LinkText("Front matter reference"))
-        .await
-        .expect("article link")
-        .click()
-        .await
-        .expect("click");
-    assert_eq!(
-        c.current_url().await.expect("url").path(),
-        "/articles/front-matter-reference"
-    );
-    let title = c
-        .find(Locator::Css("h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text");
+    c.find(Locator::LinkText("Front matter reference")).await.expect("article link").click().await.expect("click");
+    assert_eq!(c.current_url().await.expect("url").path(), "/articles/front-matter-reference");
+    let title = c.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text");
     assert_eq!(title, "Front matter reference");
     // The table of contents jumps to its heading.
-    c.find(Locator::Css(".toc a[href='#slugs']"))
-        .await
-        .expect("toc entry")
-        .click()
-        .await
-        .expect("click");
-    assert_eq!(
-        c.current_url().await.expect("url").fragment(),
-        Some("slugs")
-    );
+    c.find(Locator::Css(".toc a[href='#slugs']")).await.expect("toc entry").click().await.expect("click");
+    assert_eq!(c.current_url().await.expect("url").fragment(), Some("slugs"));
     assert_clean_console(&browser, "article").await;
     browser.screenshot("article").await;
 
     c.goto(&server.url("/faq/quire")).await.expect("faq");
-    let question = c
-        .find(Locator::Css("#do-i-need-a-database"))
-        .await
-        .expect("question");
-    assert_eq!(
-        question.attr("open").await.expect("attr"),
-        None,
-        "answers start closed"
-    );
-    question
-        .find(Locator::Css("summary"))
-        .await
-        .expect("summary")
-        .click()
-        .await
-        .expect("click");
-    assert!(
-        question.attr("open").await.expect("attr").is_some(),
-        "clicking the question opens it"
-    );
-    let answer = question
-        .find(Locator::Css(".faq-answer"))
-        .await
-        .expect("answer")
-        .text()
-        .await
-        .expect("text");
+    let question = c.find(Locator::Css("#do-i-need-a-database")).await.expect("question");
+    assert_eq!(question.attr("open").await.expect("attr"), None, "answers start closed");
+    question.find(Locator::Css("summary")).await.expect("summary").click().await.expect("click");
+    assert!(question.attr("open").await.expect("attr").is_some(), "clicking the question opens it");
+    let answer = question.find(Locator::Css(".faq-answer")).await.expect("answer").text().await.expect("text");
     assert!(answer.contains("SQLite file"), "{answer}");
     assert_clean_console(&browser, "faq").await;
     browser.screenshot("faq").await;
 
     // A link to one question opens that answer.
-    c.goto(&server.url("/faq/quire#can-i-keep-links-from-my-old-help-desk"))
-        .await
-        .expect("faq anchor");
-    let linked = c
-        .find(Locator::Css("#can-i-keep-links-from-my-old-help-desk"))
-        .await
-        .expect("question");
-    assert!(
-        linked.attr("open").await.expect("attr").is_some(),
-        "the linked answer is open"
-    );
+    c.goto(&server.url("/faq/quire#can-i-keep-links-from-my-old-help-desk")).await.expect("faq anchor");
+    let linked = c.find(Locator::Css("#can-i-keep-links-from-my-old-help-desk")).await.expect("question");
+    assert!(linked.attr("open").await.expect("attr").is_some(), "the linked answer is open");
 
     browser.close().await;
 }
@@ -138,36 +73,19 @@ async fn keyboard_users_can_skip_to_content_and_search() {
     let server = Server::start(&sample_content());
     let c = &browser.client;
 
-    c.goto(&server.url("/articles/search-tips"))
-        .await
-        .expect("article");
+    c.goto(&server.url("/articles/search-tips")).await.expect("article");
     let body = c.find(Locator::Css("body")).await.expect("body");
     body.send_keys(&Key::Tab.to_string()).await.expect("tab");
     let focused = c.active_element().await.expect("focus");
     assert_eq!(focused.text().await.expect("text"), "Skip to main content");
-    focused
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .expect("enter");
-    assert_eq!(
-        c.current_url().await.expect("url").fragment(),
-        Some("main-content")
-    );
+    focused.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    assert_eq!(c.current_url().await.expect("url").fragment(), Some("main-content"));
 
-    let search = c
-        .find(Locator::Css("#header-q"))
-        .await
-        .expect("header search");
+    let search = c.find(Locator::Css("#header-q")).await.expect("header search");
     search.send_keys("password").await.expect("type");
-    search
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .expect("submit");
+    search.send_keys(&Key::Enter.to_string()).await.expect("submit");
     assert_eq!(c.current_url().await.expect("url").path(), "/search");
-    let results = c
-        .find_all(Locator::Css(".result-list a"))
-        .await
-        .expect("results");
+    let results = c.find_all(Locator::Css(".result-list a")).await.expect("results");
     assert!(!results.is_empty(), "search finds articles");
     browser.close().await;
 }
@@ -196,30 +114,14 @@ async fn pages_have_no_accessibility_violations_in_either_color_scheme() {
                 browser.close().await;
                 return;
             };
-            problems.extend(
-                violations
-                    .into_iter()
-                    .map(|v| format!("{name} ({scheme}): {v}")),
-            );
+            problems.extend(violations.into_iter().map(|v| format!("{name} ({scheme}): {v}")));
         }
-        browser
-            .client
-            .goto(&server.url("/articles/callouts-and-notes"))
-            .await
-            .expect("page");
+        browser.client.goto(&server.url("/articles/callouts-and-notes")).await.expect("page");
         browser.screenshot(&format!("callouts-{scheme}")).await;
     }
     browser.viewport(390, 844, true).await;
-    browser
-        .client
-        .goto(&server.url("/articles/configure-quire"))
-        .await
-        .expect("page");
+    browser.client.goto(&server.url("/articles/configure-quire")).await.expect("page");
     browser.screenshot("article-phone-dark").await;
     browser.close().await;
-    assert!(
-        problems.is_empty(),
-        "axe violations:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "axe violations:\n{}", problems.join("\n"));
 }

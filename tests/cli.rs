@@ -23,10 +23,7 @@ fn quire(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
 fn check_passes_on_the_sample_content_without_warnings() {
     let dir = tempfile::tempdir().expect("tempdir");
     let content = common::sample_content();
-    let (code, stdout, _) = quire(
-        &["check", content.to_str().expect("utf-8 path")],
-        dir.path(),
-    );
+    let (code, stdout, _) = quire(&["check", content.to_str().expect("utf-8 path")], dir.path());
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("0 error(s), 0 warning(s)"), "{stdout}");
 }
@@ -34,41 +31,21 @@ fn check_passes_on_the_sample_content_without_warnings() {
 #[test]
 fn check_fails_with_file_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("ok.md"),
-        "---\ntitle: OK\nreviewed: 2001-01-01\n---\n[broken](nowhere.md)\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("bad.md"),
-        "---\ntitle: Bad\norder: first\n---\n",
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("ok.md"), "---\ntitle: OK\nreviewed: 2001-01-01\n---\n[broken](nowhere.md)\n")
+        .expect("write");
+    std::fs::write(dir.path().join("bad.md"), "---\ntitle: Bad\norder: first\n---\n").expect("write");
     let (code, stdout, _) = quire(&["check", "."], dir.path());
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error: ./bad.md:3: invalid front matter: order: invalid type"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("error: ./ok.md:5: broken link `nowhere.md`"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("warning: ./ok.md:3: last reviewed"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error: ./bad.md:3: invalid front matter: order: invalid type"), "{stdout}");
+    assert!(stdout.contains("error: ./ok.md:5: broken link `nowhere.md`"), "{stdout}");
+    assert!(stdout.contains("warning: ./ok.md:3: last reviewed"), "{stdout}");
     assert!(stdout.contains("2 error(s), 1 warning(s)"), "{stdout}");
 }
 
 #[test]
 fn warnings_alone_do_not_fail() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("old.md"),
-        "---\ntitle: Old\nreviewed: 2001-01-01\n---\nText\n",
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("old.md"), "---\ntitle: Old\nreviewed: 2001-01-01\n---\nText\n").expect("write");
     let (code, stdout, _) = quire(&["check", "."], dir.path());
     assert_eq!(code, 0, "{stdout}");
 }
@@ -76,17 +53,10 @@ fn warnings_alone_do_not_fail() {
 #[test]
 fn unknown_config_keys_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("quire.toml"),
-        "bind = \"127.0.0.1:0\"\n[site]\ntitel = \"typo\"\n",
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("quire.toml"), "bind = \"127.0.0.1:0\"\n[site]\ntitel = \"typo\"\n").expect("write");
     let (code, _, stderr) = quire(&["check", "."], dir.path());
     assert_eq!(code, 2);
-    assert!(
-        stderr.contains("invalid config file quire.toml") && stderr.contains("titel"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("invalid config file quire.toml") && stderr.contains("titel"), "{stderr}");
 }
 
 #[test]
@@ -102,44 +72,26 @@ fn environment_overrides_the_config_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("from-file")).expect("mkdir");
     std::fs::create_dir_all(dir.path().join("from-env")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("from-env/only-here.md"),
-        "---\ntitle: Env\n---\n",
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("from-env/only-here.md"), "---\ntitle: Env\n---\n").expect("write");
     std::fs::write(dir.path().join("quire.toml"), "content = \"from-file\"\n").expect("write");
     let run = |env: Option<&str>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_quire"));
-        command
-            .arg("check")
-            .current_dir(dir.path())
-            .env_remove("QUIRE_CONTENT");
+        command.arg("check").current_dir(dir.path()).env_remove("QUIRE_CONTENT");
         if let Some(value) = env {
             command.env("QUIRE_CONTENT", value);
         }
         String::from_utf8_lossy(&command.output().expect("run").stdout).into_owned()
     };
-    assert!(
-        run(None).contains("checked 0 articles"),
-        "the file's folder is used"
-    );
-    assert!(
-        run(Some("from-env")).contains("checked 1 articles"),
-        "the environment wins over the file"
-    );
+    assert!(run(None).contains("checked 0 articles"), "the file's folder is used");
+    assert!(run(Some("from-env")).contains("checked 1 articles"), "the environment wins over the file");
 }
 
 #[test]
 fn server_shuts_down_gracefully_on_sigterm() {
     let server = common::Server::start(&common::sample_content());
     let pid = server.pid();
-    let status = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("kill");
+    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
     assert!(status.success());
-    let exit = server
-        .wait_for_exit(std::time::Duration::from_secs(10))
-        .expect("exits within 10 s");
+    let exit = server.wait_for_exit(std::time::Duration::from_secs(10)).expect("exits within 10 s");
     assert!(exit.success(), "clean exit status after SIGTERM: {exit:?}");
 }

@@ -15,90 +15,39 @@ fn load(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Library) {
     }
     let library = content::load(
         dir.path(),
-        &LoadOptions {
-            old_hosts: vec!["support.example.com".into()],
-            ..LoadOptions::default()
-        },
+        &LoadOptions { old_hosts: vec!["support.example.com".into()], ..LoadOptions::default() },
     );
     (dir, library)
 }
 
 fn errors(library: &Library) -> Vec<String> {
-    library
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| d.to_string())
-        .collect()
+    library.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| d.to_string()).collect()
 }
 
 fn warnings(library: &Library) -> Vec<String> {
-    library
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .map(|d| d.to_string())
-        .collect()
+    library.diagnostics.iter().filter(|d| d.severity == Severity::Warning).map(|d| d.to_string()).collect()
 }
 
 #[test]
 fn folders_become_categories_and_sections_in_order() {
     let (_dir, lib) = load(&[
-        (
-            "Billing & Payments/_meta.yml",
-            b"title: Billing and payments\norder: 2\n",
-        ),
-        (
-            "Billing & Payments/Invoices/find-invoice.md",
-            b"---\ntitle: Find an invoice\norder: 2\n---\nx",
-        ),
-        (
-            "Billing & Payments/Invoices/a-first.md",
-            b"---\ntitle: Zebra first by order\norder: 1\n---\nx",
-        ),
-        (
-            "Billing & Payments/Invoices/no-order.md",
-            b"---\ntitle: Alpha without order\n---\nx",
-        ),
+        ("Billing & Payments/_meta.yml", b"title: Billing and payments\norder: 2\n"),
+        ("Billing & Payments/Invoices/find-invoice.md", b"---\ntitle: Find an invoice\norder: 2\n---\nx"),
+        ("Billing & Payments/Invoices/a-first.md", b"---\ntitle: Zebra first by order\norder: 1\n---\nx"),
+        ("Billing & Payments/Invoices/no-order.md", b"---\ntitle: Alpha without order\n---\nx"),
         ("Compte Oplà/login.md", b"---\ntitle: Log in\n---\nx"),
-        (
-            "Account/_meta.yml",
-            b"title: Your account\norder: 1\ndescription: Sign-in and profile\n",
-        ),
+        ("Account/_meta.yml", b"title: Your account\norder: 1\ndescription: Sign-in and profile\n"),
         ("Account/profile.md", b"---\ntitle: Edit profile\n---\nx"),
     ]);
     assert!(errors(&lib).is_empty(), "{:?}", errors(&lib));
     let titles: Vec<&str> = lib.categories.iter().map(|c| c.title.as_str()).collect();
-    assert_eq!(
-        titles,
-        vec!["Your account", "Billing and payments", "Compte Oplà"]
-    );
-    let billing = lib
-        .category("billing-payments")
-        .expect("slug from folder name");
+    assert_eq!(titles, vec!["Your account", "Billing and payments", "Compte Oplà"]);
+    let billing = lib.category("billing-payments").expect("slug from folder name");
     assert_eq!(billing.sections.len(), 1);
-    let order: Vec<&str> = billing.sections[0]
-        .articles
-        .iter()
-        .map(|&i| lib.articles[i].title.as_str())
-        .collect();
-    assert_eq!(
-        order,
-        vec![
-            "Zebra first by order",
-            "Find an invoice",
-            "Alpha without order"
-        ]
-    );
-    assert!(
-        lib.category("compte-opla").is_some(),
-        "accents fold to ASCII slugs"
-    );
-    assert_eq!(
-        lib.category("account")
-            .and_then(|c| c.description.as_deref()),
-        Some("Sign-in and profile")
-    );
+    let order: Vec<&str> = billing.sections[0].articles.iter().map(|&i| lib.articles[i].title.as_str()).collect();
+    assert_eq!(order, vec!["Zebra first by order", "Find an invoice", "Alpha without order"]);
+    assert!(lib.category("compte-opla").is_some(), "accents fold to ASCII slugs");
+    assert_eq!(lib.category("account").and_then(|c| c.description.as_deref()), Some("Sign-in and profile"));
 }
 
 #[test]
@@ -109,20 +58,11 @@ fn slugs_are_ascii_and_duplicates_stay_reachable() {
         ("Props/introduction.md", b"---\ntitle: Props intro\n---\nx"),
     ]);
     assert!(lib.article("cafe-creme-setup").is_some());
-    let intro_slugs: Vec<&str> = lib
-        .articles
-        .iter()
-        .filter(|a| a.title.ends_with("intro"))
-        .map(|a| a.slug.as_str())
-        .collect();
+    let intro_slugs: Vec<&str> =
+        lib.articles.iter().filter(|a| a.title.ends_with("intro")).map(|a| a.slug.as_str()).collect();
     assert_eq!(intro_slugs.len(), 2);
     assert!(intro_slugs.contains(&"introduction"));
-    assert!(
-        intro_slugs
-            .iter()
-            .any(|s| s.ends_with("-introduction") && *s != "introduction"),
-        "{intro_slugs:?}"
-    );
+    assert!(intro_slugs.iter().any(|s| s.ends_with("-introduction") && *s != "introduction"), "{intro_slugs:?}");
     assert_eq!(warnings(&lib).len(), 1, "{:?}", warnings(&lib));
     assert!(errors(&lib).is_empty());
 }
@@ -136,19 +76,9 @@ fn explicit_slug_and_alias_collisions_are_errors() {
         ("d.md", b"---\ntitle: D\naliases: [a-old]\n---\nx"),
     ]);
     let errs = errors(&lib);
-    assert!(
-        errs.iter()
-            .any(|e| e.contains("`slug: same` is already used by a.md")),
-        "{errs:?}"
-    );
-    assert!(
-        errs.iter().any(|e| e.contains("alias `same` collides")),
-        "{errs:?}"
-    );
-    assert!(
-        errs.iter().any(|e| e.contains("alias `a-old` collides")),
-        "{errs:?}"
-    );
+    assert!(errs.iter().any(|e| e.contains("`slug: same` is already used by a.md")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.contains("alias `same` collides")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.contains("alias `a-old` collides")), "{errs:?}");
     // Both B and the alias owner stay reachable.
     assert!(lib.article("b").is_some());
     assert_eq!(lib.alias_target("a-old"), Some("c"));
@@ -156,10 +86,7 @@ fn explicit_slug_and_alias_collisions_are_errors() {
 
 #[test]
 fn bad_files_are_reported_with_file_and_line_and_others_load() {
-    let big = format!(
-        "---\ntitle: Big\n---\n{}",
-        "Lots of text about boards and sketches.\n\n".repeat(120_000)
-    );
+    let big = format!("---\ntitle: Big\n---\n{}", "Lots of text about boards and sketches.\n\n".repeat(120_000));
     let (_dir, lib) = load(&[
         ("good.md", b"---\ntitle: Good\n---\nFine."),
         ("broken-yaml.md", b"---\ntitle: Broken\ntags: [a, b\n---\nx"),
@@ -180,21 +107,11 @@ fn bad_files_are_reported_with_file_and_line_and_others_load() {
         "no-front-matter.md:1: missing front matter",
     ];
     for fragment in expect {
-        assert!(
-            errs.iter().any(|e| e.contains(fragment)),
-            "no error containing {fragment:?} in {errs:#?}"
-        );
+        assert!(errs.iter().any(|e| e.contains(fragment)), "no error containing {fragment:?} in {errs:#?}");
     }
     assert_eq!(errs.len(), expect.len(), "{errs:#?}");
     assert!(lib.article("good").is_some());
-    assert!(
-        lib.article("big")
-            .expect("5 MB article loads")
-            .rendered
-            .html
-            .len()
-            > 4_000_000
-    );
+    assert!(lib.article("big").expect("5 MB article loads").rendered.html.len() > 4_000_000);
 }
 
 #[test]
@@ -210,21 +127,10 @@ fn links_resolve_and_broken_ones_are_errors() {
     let html = &lib.article("login").expect("login").rendered.html;
     assert!(html.contains(r#"href="/articles/refunds#fees""#), "{html}");
     assert!(html.contains(r#"href="/articles/refunds""#), "{html}");
-    assert!(
-        html.contains(r#"src="/media/billing/img/form.png""#),
-        "{html}"
-    );
+    assert!(html.contains(r#"src="/media/billing/img/form.png""#), "{html}");
     let errs = errors(&lib);
-    assert!(
-        errs.iter()
-            .any(|e| e.contains("account/login.md:7: broken link `missing.md`")),
-        "{errs:#?}"
-    );
-    assert!(
-        errs.iter()
-            .any(|e| e.contains("account/login.md:9: missing image `img/nope.png`")),
-        "{errs:#?}"
-    );
+    assert!(errs.iter().any(|e| e.contains("account/login.md:7: broken link `missing.md`")), "{errs:#?}");
+    assert!(errs.iter().any(|e| e.contains("account/login.md:9: missing image `img/nope.png`")), "{errs:#?}");
     assert_eq!(lib.legacy_url("360001"), Some("/articles/refunds"));
     assert!(lib.media_file("billing/img/form.png").is_some());
 }
@@ -233,47 +139,22 @@ fn links_resolve_and_broken_ones_are_errors() {
 fn drafts_are_hidden_and_faqs_need_questions() {
     let (_dir, lib) = load(&[
         ("a/draft.md", b"---\ntitle: Draft\ndraft: true\n---\nx"),
-        (
-            "a/faq.md",
-            b"---\ntitle: FAQ\ntype: faq\n---\nIntro\n\n## How?\nLike this.\n\n## Why?\nBecause.\n",
-        ),
-        (
-            "a/empty-faq.md",
-            b"---\ntitle: Empty FAQ\ntype: faq\n---\nNo questions here.\n",
-        ),
+        ("a/faq.md", b"---\ntitle: FAQ\ntype: faq\n---\nIntro\n\n## How?\nLike this.\n\n## Why?\nBecause.\n"),
+        ("a/empty-faq.md", b"---\ntitle: Empty FAQ\ntype: faq\n---\nNo questions here.\n"),
     ]);
     assert!(lib.article("draft").is_none());
     let faq = lib.faq("faq").expect("faq");
-    assert_eq!(
-        faq.questions
-            .iter()
-            .map(|q| q.id.as_str())
-            .collect::<Vec<_>>(),
-        vec!["how", "why"]
-    );
-    assert!(errors(&lib)
-        .iter()
-        .any(|e| e.contains("empty-faq.md") && e.contains("no questions")));
+    assert_eq!(faq.questions.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(), vec!["how", "why"]);
+    assert!(errors(&lib).iter().any(|e| e.contains("empty-faq.md") && e.contains("no questions")));
     assert!(lib.faq("empty-faq").is_none());
 }
 
 #[test]
 fn stale_review_and_unknown_keys_warn() {
-    let (_dir, lib) = load(&[(
-        "a.md",
-        b"---\ntitle: A\nreviewed: 2019-01-01\ntittle: typo\n---\nx",
-    )]);
+    let (_dir, lib) = load(&[("a.md", b"---\ntitle: A\nreviewed: 2019-01-01\ntittle: typo\n---\nx")]);
     let warns = warnings(&lib);
-    assert!(
-        warns.iter().any(|w| w.contains("a.md:3: last reviewed")),
-        "{warns:?}"
-    );
-    assert!(
-        warns
-            .iter()
-            .any(|w| w.contains("unknown front matter key `tittle`")),
-        "{warns:?}"
-    );
+    assert!(warns.iter().any(|w| w.contains("a.md:3: last reviewed")), "{warns:?}");
+    assert!(warns.iter().any(|w| w.contains("unknown front matter key `tittle`")), "{warns:?}");
     assert!(errors(&lib).is_empty());
 }
 
@@ -284,34 +165,17 @@ fn broken_edit_keeps_last_good_version() {
     std::fs::write(&file, "---\ntitle: Good title\n---\nGood body").expect("write");
     let first = content::load(dir.path(), &LoadOptions::default());
     std::fs::write(&file, "---\ntitle: [broken\n---\nNew body").expect("write");
-    let second = content::load(
-        dir.path(),
-        &LoadOptions {
-            previous: Some(&first),
-            ..LoadOptions::default()
-        },
-    );
+    let second = content::load(dir.path(), &LoadOptions { previous: Some(&first), ..LoadOptions::default() });
     let article = second.article("a").expect("still served");
     assert!(article.rendered.html.contains("Good body"));
-    assert!(
-        second.diagnostics[0].message.contains("last good version"),
-        "{}",
-        second.diagnostics[0]
-    );
+    assert!(second.diagnostics[0].message.contains("last good version"), "{}", second.diagnostics[0]);
 }
 
 #[test]
 fn bundled_sample_content_is_clean() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
     let lib = content::load(&dir, &LoadOptions::default());
-    assert!(
-        lib.diagnostics.is_empty(),
-        "{:#?}",
-        lib.diagnostics
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-    );
+    assert!(lib.diagnostics.is_empty(), "{:#?}", lib.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>());
     assert!(lib.published().count() >= 15);
     assert!(lib.published_faqs().count() >= 1);
     assert!(lib.visible_categories().count() >= 3);

@@ -11,39 +11,23 @@ use std::time::Instant;
 use quire::content::{self, LoadOptions, Severity};
 
 fn corpus_dir(name: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(name);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(name);
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(
-        !common::required("QUIRE_REQUIRE_CORPUS"),
-        "QUIRE_REQUIRE_CORPUS=1 but {} is missing",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED: corpus {} not found (set QUIRE_REQUIRE_CORPUS=1 to make this a failure)",
-        dir.display()
-    );
+    assert!(!common::required("QUIRE_REQUIRE_CORPUS"), "QUIRE_REQUIRE_CORPUS=1 but {} is missing", dir.display());
+    eprintln!("SKIPPED: corpus {} not found (set QUIRE_REQUIRE_CORPUS=1 to make this a failure)", dir.display());
     None
 }
 
 /// The first words of a message, so problems can be counted by kind.
 fn kind_of(message: &str) -> String {
-    let words: Vec<&str> = message
-        .split_whitespace()
-        .filter(|w| !w.contains('`') && !w.contains('/'))
-        .take(4)
-        .collect();
+    let words: Vec<&str> =
+        message.split_whitespace().filter(|w| !w.contains('`') && !w.contains('/')).take(4).collect();
     words.join(" ").trim_end_matches(':').to_string()
 }
 
-fn load_and_report(
-    name: &str,
-    old_hosts: &[&str],
-    old_path_prefixes: &[&str],
-) -> Option<content::Library> {
+fn load_and_report(name: &str, old_hosts: &[&str], old_path_prefixes: &[&str]) -> Option<content::Library> {
     let dir = corpus_dir(name)?;
     let started = Instant::now();
     let library = content::load(
@@ -57,14 +41,8 @@ fn load_and_report(
     let elapsed = started.elapsed();
     let mut kinds: BTreeMap<(String, String), usize> = BTreeMap::new();
     for d in &library.diagnostics {
-        let severity = if d.severity == Severity::Error {
-            "error"
-        } else {
-            "warning"
-        };
-        *kinds
-            .entry((severity.to_string(), kind_of(&d.message)))
-            .or_default() += 1;
+        let severity = if d.severity == Severity::Error { "error" } else { "warning" };
+        *kinds.entry((severity.to_string(), kind_of(&d.message))).or_default() += 1;
     }
     eprintln!(
         "corpus {name}: {} articles, {} categories, loaded in {} ms",
@@ -88,9 +66,7 @@ fn arduino_help_center_loads_and_renders() {
     assert_eq!(lib.categories.len(), 7);
     // No front matter problems: every file parses.
     assert!(
-        !lib.diagnostics
-            .iter()
-            .any(|d| d.is_error() && d.message.contains("front matter")),
+        !lib.diagnostics.iter().any(|d| d.is_error() && d.message.contains("front matter")),
         "{:?}",
         lib.diagnostics
             .iter()
@@ -129,15 +105,9 @@ fn arduino_help_center_loads_and_renders() {
             article.source_path.display()
         );
     }
-    assert!(
-        resolved_legacy >= 400,
-        "old Zendesk links resolve to local articles ({resolved_legacy})"
-    );
+    assert!(resolved_legacy >= 400, "old Zendesk links resolve to local articles ({resolved_legacy})");
     // Placeholders inside code stay visible.
-    let with_port = lib
-        .published()
-        .find(|a| a.source.contains("\"<port>\""))
-        .expect("an article with <port>");
+    let with_port = lib.published().find(|a| a.source.contains("\"<port>\"")).expect("an article with <port>");
     assert!(with_port.rendered.html.contains("&lt;port&gt;"));
     // Non-ASCII folders give ASCII slugs.
     assert!(lib.categories.iter().all(|c| c.slug.is_ascii()));
@@ -150,9 +120,7 @@ fn plausible_docs_load_and_render() {
     };
     assert_eq!(lib.articles.len(), 132);
     assert!(
-        !lib.diagnostics
-            .iter()
-            .any(|d| d.is_error() && d.message.contains("front matter")),
+        !lib.diagnostics.iter().any(|d| d.is_error() && d.message.contains("front matter")),
         "{:?}",
         lib.diagnostics
             .iter()
@@ -167,11 +135,7 @@ fn plausible_docs_load_and_render() {
             "MDX removed in {}",
             article.source_path.display()
         );
-        assert!(
-            !html.contains(":::"),
-            "admonitions converted in {}",
-            article.source_path.display()
-        );
+        assert!(!html.contains(":::"), "admonitions converted in {}", article.source_path.display());
         assert_eq!(
             html.matches("<div").count(),
             html.matches("</div>").count(),
@@ -179,20 +143,8 @@ fn plausible_docs_load_and_render() {
             article.source_path.display()
         );
     }
-    let top_pages = lib
-        .published()
-        .find(|a| a.source_path.ends_with("top-pages.md"))
-        .expect("top-pages");
-    assert!(
-        !top_pages.title.is_empty() && !top_pages.rendered.html.contains("title:"),
-        "`--- ` closing delimiter"
-    );
-    let relative_links = lib
-        .published()
-        .map(|a| a.rendered.html.matches(r#"href="/articles/"#).count())
-        .sum::<usize>();
-    assert!(
-        relative_links > 100,
-        "sibling .md links resolve ({relative_links})"
-    );
+    let top_pages = lib.published().find(|a| a.source_path.ends_with("top-pages.md")).expect("top-pages");
+    assert!(!top_pages.title.is_empty() && !top_pages.rendered.html.contains("title:"), "`--- ` closing delimiter");
+    let relative_links = lib.published().map(|a| a.rendered.html.matches(r#"href="/articles/"#).count()).sum::<usize>();
+    assert!(relative_links > 100, "sibling .md links resolve ({relative_links})");
 }

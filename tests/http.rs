@@ -9,11 +9,7 @@ use common::{copy_of_sample_content, eventually, raw_client, sample_content, Ser
 use reqwest::StatusCode;
 
 async fn get(server: &Server, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
-    let response = raw_client()
-        .get(server.url(path))
-        .send()
-        .await
-        .expect("request");
+    let response = raw_client().get(server.url(path)).send().await.expect("request");
     let status = response.status();
     let headers = response.headers().clone();
     (status, headers, response.text().await.expect("body"))
@@ -25,27 +21,17 @@ async fn every_page_type_renders() {
 
     let (status, _, home) = get(&server, "/").await;
     assert_eq!(status, 200);
+    assert!(home.contains(r#"<form class="hero-search" role="search" action="/search""#), "home has a search box");
     assert!(
-        home.contains(r#"<form class="hero-search" role="search" action="/search""#),
-        "home has a search box"
-    );
-    assert!(
-        home.contains("Getting started")
-            && home.contains(r#"<span class="card-count">4 articles</span>"#),
+        home.contains("Getting started") && home.contains(r#"<span class="card-count">4 articles</span>"#),
         "{home}"
     );
-    assert!(
-        home.contains(r#"href="/articles/what-is-quire""#),
-        "promoted article listed"
-    );
+    assert!(home.contains(r#"href="/articles/what-is-quire""#), "promoted article listed");
     assert!(home.contains(r#"href="/faq/quire""#));
 
     let (status, _, category) = get(&server, "/categories/writing-articles").await;
     assert_eq!(status, 200);
-    assert!(
-        category.contains(r#"<h2 id="basics">The basics</h2>"#),
-        "sections are shown: {category}"
-    );
+    assert!(category.contains(r#"<h2 id="basics">The basics</h2>"#), "sections are shown: {category}");
     let basics = category.find("The basics").expect("basics");
     let formatting = category.find("<h2 id=\"formatting\">").expect("formatting");
     assert!(basics < formatting, "sections in order");
@@ -57,46 +43,25 @@ async fn every_page_type_renders() {
     assert_eq!(status, 200);
     assert!(article.contains(r#"<h1 id="article-title">Tables, code and other formatting</h1>"#));
     assert!(article.contains(r#"<nav class="breadcrumbs" aria-label="Breadcrumb">"#));
-    assert!(
-        article.contains(r#"href="/categories/writing-articles#formatting""#),
-        "breadcrumb to section"
-    );
+    assert!(article.contains(r#"href="/categories/writing-articles#formatting""#), "breadcrumb to section");
     assert!(article.contains(r#"<nav class="toc""#), "table of contents");
     assert!(article.contains(r#"<time datetime="2026-11-20">November 20, 2026</time>"#));
     assert!(article.contains("Related articles"));
-    assert!(
-        article.contains(r#"href="mailto:support@example.com""#),
-        "contact support link"
-    );
-    assert!(article
-        .contains(r#"<meta name="description" content="The Markdown features Quire supports"#));
+    assert!(article.contains(r#"href="mailto:support@example.com""#), "contact support link");
+    assert!(article.contains(r#"<meta name="description" content="The Markdown features Quire supports"#));
     assert!(article.contains(r#"<link rel="canonical" href="http://127.0.0.1:"#));
     assert!(article.contains(r#"<meta property="og:type" content="article">"#));
-    assert!(
-        article.contains("&lt;port&gt;"),
-        "placeholders in code stay visible"
-    );
+    assert!(article.contains("&lt;port&gt;"), "placeholders in code stay visible");
 
     let (status, _, faq) = get(&server, "/faq/quire").await;
     assert_eq!(status, 200);
-    assert!(
-        faq.contains(r#"<details class="faq-item" id="do-i-need-a-database">"#),
-        "{faq}"
-    );
-    assert!(faq.contains(
-        r#"<script type="application/ld+json">{"@context":"https://schema.org","@type":"FAQPage""#
-    ));
-    assert!(
-        faq.contains(r#"href="/articles/drafts-and-review-dates""#),
-        "relative link in an answer resolved"
-    );
+    assert!(faq.contains(r#"<details class="faq-item" id="do-i-need-a-database">"#), "{faq}");
+    assert!(faq.contains(r#"<script type="application/ld+json">{"@context":"https://schema.org","@type":"FAQPage""#));
+    assert!(faq.contains(r#"href="/articles/drafts-and-review-dates""#), "relative link in an answer resolved");
 
     let (status, _, search) = get(&server, "/search?q=password").await;
     assert_eq!(status, 200);
-    assert!(
-        search.contains(r#"href="/articles/write-your-first-article""#),
-        "{search}"
-    );
+    assert!(search.contains(r#"href="/articles/write-your-first-article""#), "{search}");
 }
 
 #[tokio::test]
@@ -108,27 +73,16 @@ async fn redirects_and_not_found() {
         "---\ntitle: Refunds\nid: 360001\naliases: [money-back]\n---\nBody",
     )
     .expect("write");
-    std::fs::write(
-        content.path().join("billing/secret.md"),
-        "---\ntitle: Secret\ndraft: true\n---\nUnreleased",
-    )
-    .expect("write");
+    std::fs::write(content.path().join("billing/secret.md"), "---\ntitle: Secret\ndraft: true\n---\nUnreleased")
+        .expect("write");
     let server = Server::start(content.path());
     let client = raw_client();
 
-    let alias = client
-        .get(server.url("/articles/money-back"))
-        .send()
-        .await
-        .expect("request");
+    let alias = client.get(server.url("/articles/money-back")).send().await.expect("request");
     assert_eq!(alias.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(alias.headers()["location"], "/articles/refunds");
 
-    let legacy = client
-        .get(server.url("/hc/en-us/articles/360001-How-refunds-work"))
-        .send()
-        .await
-        .expect("request");
+    let legacy = client.get(server.url("/hc/en-us/articles/360001-How-refunds-work")).send().await.expect("request");
     assert_eq!(legacy.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(legacy.headers()["location"], "/articles/refunds");
 
@@ -143,18 +97,9 @@ async fn redirects_and_not_found() {
     ] {
         let (status, headers, body) = get(&server, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-        assert!(
-            headers.contains_key("content-security-policy"),
-            "security headers on errors too"
-        );
-        assert!(
-            body.contains("find that page") && body.contains(r#"action="/search""#),
-            "helpful 404 for {path}"
-        );
-        assert!(
-            body.contains(r#"href="/categories/billing""#),
-            "404 lists categories"
-        );
+        assert!(headers.contains_key("content-security-policy"), "security headers on errors too");
+        assert!(body.contains("find that page") && body.contains(r#"action="/search""#), "helpful 404 for {path}");
+        assert!(body.contains(r#"href="/categories/billing""#), "404 lists categories");
         assert!(!body.contains("Unreleased"));
     }
     let (_, _, sitemap) = get(&server, "/sitemap.xml").await;
@@ -166,24 +111,15 @@ async fn security_and_cache_headers() {
     let server = Server::start(&sample_content());
     let (_, headers, body) = get(&server, "/articles/install-and-run").await;
     let csp = headers["content-security-policy"].to_str().expect("ascii");
-    assert!(
-        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
-        "{csp}"
-    );
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
-    assert_eq!(
-        headers["referrer-policy"],
-        "strict-origin-when-cross-origin"
-    );
+    assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
     assert!(!body.contains("<script>"), "no inline script");
 
-    let css_path = body
-        .split(r#"<link rel="stylesheet" href=""#)
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("css link");
+    let css_path =
+        body.split(r#"<link rel="stylesheet" href=""#).nth(1).and_then(|s| s.split('"').next()).expect("css link");
     assert!(
         css_path.starts_with("/static/quire.")
             && css_path.ends_with(".css")
@@ -192,26 +128,15 @@ async fn security_and_cache_headers() {
     let (status, css_headers, css) = get(&server, css_path).await;
     assert_eq!(status, 200);
     assert!(css.contains("prefers-color-scheme: dark"));
-    assert_eq!(
-        css_headers["cache-control"],
-        "public, max-age=31536000, immutable"
-    );
-    assert_eq!(
-        get(&server, "/static/quire.css").await.0,
-        StatusCode::NOT_FOUND,
-        "only hashed names are served"
-    );
+    assert_eq!(css_headers["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(get(&server, "/static/quire.css").await.0, StatusCode::NOT_FOUND, "only hashed names are served");
 }
 
 #[tokio::test]
 async fn etag_gives_304() {
     let server = Server::start(&sample_content());
     let client = raw_client();
-    let first = client
-        .get(server.url("/articles/search-tips"))
-        .send()
-        .await
-        .expect("request");
+    let first = client.get(server.url("/articles/search-tips")).send().await.expect("request");
     let etag = first.headers()["etag"].clone();
     let again = client
         .get(server.url("/articles/search-tips"))
@@ -253,10 +178,7 @@ async fn responses_are_compressed() {
             .await
             .expect("body")
             .len();
-        assert!(
-            compressed * 2 < plain,
-            "{encoding}: {compressed} vs {plain}"
-        );
+        assert!(compressed * 2 < plain, "{encoding}: {compressed} vs {plain}");
     }
 }
 
@@ -264,14 +186,8 @@ async fn responses_are_compressed() {
 async fn feeds_sources_media_and_health() {
     let server = Server::start(&sample_content());
     let (_, headers, sitemap) = get(&server, "/sitemap.xml").await;
-    assert!(headers["content-type"]
-        .to_str()
-        .expect("ascii")
-        .starts_with("application/xml"));
-    assert!(
-        sitemap.contains("/articles/what-is-quire</loc><lastmod>2026-11-20</lastmod>"),
-        "{sitemap}"
-    );
+    assert!(headers["content-type"].to_str().expect("ascii").starts_with("application/xml"));
+    assert!(sitemap.contains("/articles/what-is-quire</loc><lastmod>2026-11-20</lastmod>"), "{sitemap}");
     assert!(sitemap.contains("/faq/quire</loc>"));
 
     let (_, _, robots) = get(&server, "/robots.txt").await;
@@ -279,38 +195,20 @@ async fn feeds_sources_media_and_health() {
 
     let (_, _, llms) = get(&server, "/llms.txt").await;
     assert!(llms.starts_with("# Help Center\n"), "{llms}");
-    assert!(
-        llms.contains("## Getting started")
-            && llms.contains("/articles/what-is-quire.md): Quire turns")
-    );
+    assert!(llms.contains("## Getting started") && llms.contains("/articles/what-is-quire.md): Quire turns"));
 
     let (status, headers, source) = get(&server, "/articles/search-tips.md").await;
     assert_eq!(status, 200);
-    assert!(headers["content-type"]
-        .to_str()
-        .expect("ascii")
-        .starts_with("text/markdown"));
+    assert!(headers["content-type"].to_str().expect("ascii").starts_with("text/markdown"));
     assert!(source.starts_with("---\ntitle: Search tips\n"));
 
-    let (status, headers, svg) = get(
-        &server,
-        "/media/writing-articles/basics/img/folder-layout.svg",
-    )
-    .await;
+    let (status, headers, svg) = get(&server, "/media/writing-articles/basics/img/folder-layout.svg").await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "image/svg+xml");
-    assert!(headers["content-security-policy"]
-        .to_str()
-        .expect("ascii")
-        .contains("sandbox"));
+    assert!(headers["content-security-policy"].to_str().expect("ascii").contains("sandbox"));
     assert!(svg.contains("<svg"));
     assert_eq!(
-        get(
-            &server,
-            "/media/writing-articles/basics/front-matter-reference.md"
-        )
-        .await
-        .0,
+        get(&server, "/media/writing-articles/basics/front-matter-reference.md").await.0,
         404,
         "sources are not media"
     );
@@ -320,11 +218,7 @@ async fn feeds_sources_media_and_health() {
     assert_eq!(status, 200);
     assert!(health.contains(r#""status":"ok""#));
 
-    let head = raw_client()
-        .head(server.url("/articles/search-tips"))
-        .send()
-        .await
-        .expect("request");
+    let head = raw_client().head(server.url("/articles/search-tips")).send().await.expect("request");
     assert_eq!(head.status(), 200);
 }
 
@@ -344,22 +238,13 @@ async fn hostile_input_is_escaped() {
         page.contains("&#60;script&#62;alert(") || page.contains("&lt;script&gt;alert("),
         "title shown as text: {page}"
     );
-    assert!(
-        !page.contains("<img src=x onerror") && !page.contains("onerror=\"alert"),
-        "{page}"
-    );
-    assert!(
-        !page.contains("href=\"javascript:") && !page.contains("<iframe"),
-        "{page}"
-    );
+    assert!(!page.contains("<img src=x onerror") && !page.contains("onerror=\"alert"), "{page}");
+    assert!(!page.contains("href=\"javascript:") && !page.contains("<iframe"), "{page}");
 
     let (status, _, search) = get(&server, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
     assert_eq!(status, 200);
     assert!(!search.contains("<script>alert(1)"), "{search}");
-    assert!(
-        search.contains("&#60;script&#62;alert(1)") || search.contains("&lt;script&gt;alert(1)"),
-        "{search}"
-    );
+    assert!(search.contains("&#60;script&#62;alert(1)") || search.contains("&lt;script&gt;alert(1)"), "{search}");
     let long = "a".repeat(10_000);
     assert_eq!(get(&server, &format!("/search?q={long}")).await.0, 200);
 }
@@ -373,45 +258,29 @@ async fn edits_show_up_without_restart_and_broken_edits_keep_the_old_version() {
 
     std::fs::write(
         &file,
-        original.replace(
-            "Describe the task, not the symptom.",
-            "Describe the goal, freshly edited.",
-        ),
+        original.replace("Describe the task, not the symptom.", "Describe the goal, freshly edited."),
     )
     .expect("write");
     let updated = eventually(Duration::from_secs(2), || async {
-        get(&server, "/articles/search-tips")
-            .await
-            .2
-            .contains("Describe the goal, freshly edited.")
+        get(&server, "/articles/search-tips").await.2.contains("Describe the goal, freshly edited.")
     })
     .await;
     assert!(updated, "the edit is served within 2 s");
 
     std::fs::write(&file, "---\ntitle: [unclosed\n---\nBroken version").expect("write");
     // Give the watcher time to pick the broken file up, then check the good version stays.
-    std::fs::write(
-        content.path().join("finding-answers/new-page.md"),
-        "---\ntitle: A new page\n---\nNew",
-    )
-    .expect("write");
-    let new_page_live = eventually(Duration::from_secs(2), || async {
-        get(&server, "/articles/new-page").await.0 == 200
-    })
-    .await;
+    std::fs::write(content.path().join("finding-answers/new-page.md"), "---\ntitle: A new page\n---\nNew")
+        .expect("write");
+    let new_page_live =
+        eventually(Duration::from_secs(2), || async { get(&server, "/articles/new-page").await.0 == 200 }).await;
     assert!(new_page_live, "a new file is published within 2 s");
     let (status, _, page) = get(&server, "/articles/search-tips").await;
     assert_eq!(status, 200);
-    assert!(
-        page.contains("Describe the goal, freshly edited."),
-        "the last good version is still served"
-    );
+    assert!(page.contains("Describe the goal, freshly edited."), "the last good version is still served");
     assert!(!page.contains("Broken version"));
 
     std::fs::remove_file(content.path().join("finding-answers/new-page.md")).expect("remove");
-    let removed = eventually(Duration::from_secs(2), || async {
-        get(&server, "/articles/new-page").await.0 == 404
-    })
-    .await;
+    let removed =
+        eventually(Duration::from_secs(2), || async { get(&server, "/articles/new-page").await.0 == 404 }).await;
     assert!(removed, "a deleted file disappears");
 }

@@ -27,21 +27,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Error,
-            path: path.to_path_buf(),
-            line,
-            message: message.into(),
-        }
+        Self { severity: Severity::Error, path: path.to_path_buf(), line, message: message.into() }
     }
 
     pub fn warning(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            path: path.to_path_buf(),
-            line,
-            message: message.into(),
-        }
+        Self { severity: Severity::Warning, path: path.to_path_buf(), line, message: message.into() }
     }
 
     pub fn is_error(&self) -> bool {
@@ -56,12 +46,7 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
         };
         match self.line {
-            Some(line) => write!(
-                f,
-                "{level}: {}:{line}: {}",
-                self.path.display(),
-                self.message
-            ),
+            Some(line) => write!(f, "{level}: {}:{line}: {}", self.path.display(), self.message),
             None => write!(f, "{level}: {}: {}", self.path.display(), self.message),
         }
     }
@@ -70,9 +55,5 @@ impl fmt::Display for Diagnostic {
 /// Converts a byte offset in `text` into a 1-based line number.
 pub fn line_at(text: &str, byte_offset: usize) -> usize {
     let end = byte_offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }

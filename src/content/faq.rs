@@ -48,8 +48,10 @@ mod tests {
 
     #[test]
     fn splits_on_level_two_headings_outside_code() {
-        let (intro, qs) =
-            split_questions("Intro text\n\n## How do I log in?\nUse the form.\n```\n## not a question\n```\n## Is it free?\nYes.\n", 5);
+        let (intro, qs) = split_questions(
+            "Intro text\n\n## How do I log in?\nUse the form.\n```\n## not a question\n```\n## Is it free?\nYes.\n",
+            5,
+        );
         assert_eq!(intro.trim(), "Intro text");
         assert_eq!(qs.len(), 2);
         assert_eq!(qs[0].question, "How do I log in?");

@@ -21,10 +21,7 @@ pub struct FrontMatterError {
 
 impl FrontMatterError {
     fn new(line: usize, message: impl Into<String>) -> Self {
-        Self {
-            line,
-            message: message.into(),
-        }
+        Self { line, message: message.into() }
     }
 }
 
@@ -91,16 +88,8 @@ impl StringList {
     fn into_vec(self) -> Vec<String> {
         match self {
             StringList::Missing => Vec::new(),
-            StringList::One(s) => s
-                .split(',')
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty())
-                .collect(),
-            StringList::Many(v) => v
-                .into_iter()
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty())
-                .collect(),
+            StringList::One(s) => s.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+            StringList::Many(v) => v.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
         }
     }
 }
@@ -187,21 +176,18 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
     } else {
         serde_yaml_ng::from_str(yaml).map_err(|err| yaml_error(&err, yaml_first_line))?
     };
-    let line_of = |key: &str| {
-        line_of_key(yaml, key)
-            .map(|l| l + yaml_first_line - 1)
-            .unwrap_or(yaml_first_line)
-    };
+    let line_of = |key: &str| line_of_key(yaml, key).map(|l| l + yaml_first_line - 1).unwrap_or(yaml_first_line);
 
-    let title =
-        match raw.title.map(|t| t.trim().to_string()) {
-            Some(t) if !t.is_empty() => t,
-            Some(_) => return Err(FrontMatterError::new(line_of("title"), "`title` is empty")),
-            None => return Err(FrontMatterError::new(
+    let title = match raw.title.map(|t| t.trim().to_string()) {
+        Some(t) if !t.is_empty() => t,
+        Some(_) => return Err(FrontMatterError::new(line_of("title"), "`title` is empty")),
+        None => {
+            return Err(FrontMatterError::new(
                 yaml_first_line.saturating_sub(1).max(1),
                 "the front matter has no `title`: add a line such as `title: Reset your password`",
-            )),
-        };
+            ))
+        }
+    };
     let kind = match raw.kind.as_deref().map(str::trim) {
         None | Some("article") => DocKind::Article,
         Some("faq") => DocKind::Faq,
@@ -235,29 +221,13 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
             ))
         }
     };
-    let unknown_keys = raw
-        .extra
-        .into_keys()
-        .filter(|k| !FOREIGN_KEYS.contains(&k.as_str()))
-        .collect();
+    let unknown_keys = raw.extra.into_keys().filter(|k| !FOREIGN_KEYS.contains(&k.as_str())).collect();
     Ok(FrontMatter {
         title,
-        summary: raw
-            .summary
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        slug: raw
-            .slug
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        category: raw
-            .category
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        section: raw
-            .section
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
+        summary: raw.summary.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        slug: raw.slug.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        category: raw.category.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        section: raw.section.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
         tags: raw.tags.into_vec(),
         order: raw.order,
         draft: raw.draft,
@@ -273,8 +243,7 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
     })
 }
 
-static YAML_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"line (\d+)").expect("valid regex"));
+static YAML_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"line (\d+)").expect("valid regex"));
 
 /// Converts a YAML error into one that counts lines from the top of the file. The
 /// parser reports where it gave up (often the end of the block) and, for unclosed
@@ -289,42 +258,27 @@ fn yaml_error(err: &serde_yaml_ng::Error, yaml_first_line: usize) -> FrontMatter
         lines.push(to_file_line(yaml_line));
         format!("line {}", to_file_line(yaml_line))
     });
-    let line = lines
-        .into_iter()
-        .min()
-        .or_else(|| err.location().map(|l| to_file_line(l.line())))
-        .unwrap_or(yaml_first_line);
+    let line =
+        lines.into_iter().min().or_else(|| err.location().map(|l| to_file_line(l.line()))).unwrap_or(yaml_first_line);
     FrontMatterError::new(line, format!("invalid front matter: {message}"))
 }
 
-fn parse_date(
-    value: Option<Value>,
-    key: &str,
-    line: usize,
-) -> Result<Option<NaiveDate>, FrontMatterError> {
+fn parse_date(value: Option<Value>, key: &str, line: usize) -> Result<Option<NaiveDate>, FrontMatterError> {
     let text = match value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) => s,
         Some(other) => {
             return Err(FrontMatterError::new(
                 line,
-                format!(
-                    "`{key}` must be a date written as YYYY-MM-DD, found {}",
-                    yaml_kind(&other)
-                ),
+                format!("`{key}` must be a date written as YYYY-MM-DD, found {}", yaml_kind(&other)),
             ))
         }
     };
     // Accept a full timestamp too; only its date part matters for a help article.
     let date_part = text.trim().get(..10).unwrap_or(text.trim());
-    NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| {
-            FrontMatterError::new(
-                line,
-                format!("`{key}: {text}` is not a date: write it as YYYY-MM-DD, e.g. 2026-01-31"),
-            )
-        })
+    NaiveDate::parse_from_str(date_part, "%Y-%m-%d").map(Some).map_err(|_| {
+        FrontMatterError::new(line, format!("`{key}: {text}` is not a date: write it as YYYY-MM-DD, e.g. 2026-01-31"))
+    })
 }
 
 fn yaml_kind(value: &Value) -> &'static str {
@@ -341,12 +295,7 @@ fn yaml_kind(value: &Value) -> &'static str {
 
 /// 1-based line within `yaml` where top-level `key:` is written.
 fn line_of_key(yaml: &str, key: &str) -> Option<usize> {
-    yaml.lines()
-        .position(|l| {
-            l.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with(':'))
-        })
-        .map(|i| i + 1)
+    yaml.lines().position(|l| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':'))).map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -391,11 +340,7 @@ mod tests {
     fn missing_front_matter_is_reported_on_line_one() {
         let err = split("# Just markdown\n").unwrap_err();
         assert_eq!(err.line, 1);
-        assert!(
-            err.message.contains("missing front matter"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("missing front matter"), "{}", err.message);
     }
 
     #[test]
@@ -414,11 +359,7 @@ mod tests {
     fn broken_yaml_points_at_the_file_line() {
         let err = parse_file("---\ntitle: A\ntags: [a, b\norder: 1\n---\n").unwrap_err();
         assert!(err.line >= 3, "line {}", err.line);
-        assert!(
-            err.message.starts_with("invalid front matter"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.starts_with("invalid front matter"), "{}", err.message);
     }
 
     #[test]

@@ -32,26 +32,18 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'+')
     .add(b'\'');
 
-static LEGACY_ARTICLE_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^/hc(?:/[A-Za-z-]+)?/articles/(\d+)(?:[-/].*)?$").expect("valid regex")
-});
-static URL_SCHEME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9+.-]*:").expect("valid regex"));
+static LEGACY_ARTICLE_PATH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^/hc(?:/[A-Za-z-]+)?/articles/(\d+)(?:[-/].*)?$").expect("valid regex"));
+static URL_SCHEME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9+.-]*:").expect("valid regex"));
 
 /// The id in a help-desk article path such as `/hc/en-us/articles/360001-Refunds`.
 pub fn legacy_article_id(path: &str) -> Option<&str> {
-    LEGACY_ARTICLE_PATH
-        .captures(path)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str())
+    LEGACY_ARTICLE_PATH.captures(path).and_then(|c| c.get(1)).map(|m| m.as_str())
 }
 
 /// The public URL of a content asset at a content-relative path.
 pub fn media_url(relative: &str) -> String {
-    let encoded: Vec<String> = relative
-        .split('/')
-        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
-        .collect();
+    let encoded: Vec<String> = relative.split('/').map(|s| utf8_percent_encode(s, SEGMENT).to_string()).collect();
     format!("/media/{}", encoded.join("/"))
 }
 
@@ -94,7 +86,10 @@ impl LinkResolver for DocumentLinks<'_> {
         if looks_like_email(destination) {
             return Resolution {
                 rewrite: Some(format!("mailto:{destination}")),
-                problem: Some((Severity::Warning, format!("link `{destination}` looks like an e-mail address: write it as `mailto:{destination}`"))),
+                problem: Some((
+                    Severity::Warning,
+                    format!("link `{destination}` looks like an e-mail address: write it as `mailto:{destination}`"),
+                )),
             };
         }
         let (path, fragment) = split_fragment(destination);
@@ -136,13 +131,7 @@ impl LinkResolver for DocumentLinks<'_> {
 
 impl DocumentLinks<'_> {
     /// Resolves a normalized content-relative path to a page or asset URL.
-    fn resolve_path(
-        &self,
-        target: &str,
-        fragment: Option<&str>,
-        kind: LinkKind,
-        destination: &str,
-    ) -> Resolution {
+    fn resolve_path(&self, target: &str, fragment: Option<&str>, kind: LinkKind, destination: &str) -> Resolution {
         if self.targets.media.contains(target) {
             return rewrite(media_url(target) + &fragment_suffix(fragment));
         }
@@ -152,54 +141,32 @@ impl DocumentLinks<'_> {
                 .or_else(|| target.strip_suffix(".markdown"))
                 .unwrap_or(target)
                 .trim_end_matches('/');
-            let candidates = [
-                stem.to_string(),
-                format!("{stem}/index"),
-                format!("{stem}/README"),
-            ];
+            let candidates = [stem.to_string(), format!("{stem}/index"), format!("{stem}/README")];
             if let Some(url) = candidates.iter().find_map(|c| self.targets.pages.get(c)) {
                 return rewrite(format!("{url}{}", fragment_suffix(fragment)));
             }
             // A link to a folder is a link to its category.
-            if let Some(url) = self
-                .targets
-                .urls
-                .iter()
-                .find(|u| *u == &format!("/categories/{}", slug::slugify(stem)))
+            if let Some(url) = self.targets.urls.iter().find(|u| *u == &format!("/categories/{}", slug::slugify(stem)))
             {
                 return rewrite(url.clone());
             }
         }
-        broken(
-            kind,
-            destination,
-            &format!("there is no file `{target}` in the content folder"),
-        )
+        broken(kind, destination, &format!("there is no file `{target}` in the content folder"))
     }
 
     fn strip_old_prefix(&self, path: &str) -> Option<String> {
         self.targets.old_path_prefixes.iter().find_map(|prefix| {
             let prefix = prefix.trim_end_matches('/');
-            path.strip_prefix(prefix)
-                .filter(|rest| rest.starts_with('/'))
-                .map(str::to_string)
+            path.strip_prefix(prefix).filter(|rest| rest.starts_with('/')).map(str::to_string)
         })
     }
 
     fn resolve_absolute_url(&self, url: &str) -> Resolution {
-        let Some(rest) = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-        else {
+        let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
             return Resolution::default();
         };
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        if !self
-            .targets
-            .old_hosts
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(host))
-        {
+        if !self.targets.old_hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
             return Resolution::default();
         }
         let (path, fragment) = split_fragment(path);
@@ -216,7 +183,9 @@ impl DocumentLinks<'_> {
                 rewrite: None,
                 problem: Some((
                     Severity::Warning,
-                    format!("link `{original}` is to old help desk article {id}, which no article here has as its `id`"),
+                    format!(
+                        "link `{original}` is to old help desk article {id}, which no article here has as its `id`"
+                    ),
                 )),
             },
         }
@@ -227,17 +196,11 @@ fn looks_like_email(destination: &str) -> bool {
     let Some((user, domain)) = destination.split_once('@') else {
         return false;
     };
-    !user.is_empty()
-        && domain.contains('.')
-        && !destination.contains('/')
-        && !destination.contains(':')
+    !user.is_empty() && domain.contains('.') && !destination.contains('/') && !destination.contains(':')
 }
 
 fn rewrite(url: String) -> Resolution {
-    Resolution {
-        rewrite: Some(url),
-        problem: None,
-    }
+    Resolution { rewrite: Some(url), problem: None }
 }
 
 fn broken(kind: LinkKind, destination: &str, why: &str) -> Resolution {
@@ -245,10 +208,7 @@ fn broken(kind: LinkKind, destination: &str, why: &str) -> Resolution {
         LinkKind::Link => "broken link",
         LinkKind::Image => "missing image",
     };
-    Resolution {
-        rewrite: None,
-        problem: Some((Severity::Error, format!("{what} `{destination}`: {why}"))),
-    }
+    Resolution { rewrite: None, problem: Some((Severity::Error, format!("{what} `{destination}`: {why}"))) }
 }
 
 fn split_fragment(destination: &str) -> (&str, Option<&str>) {
@@ -260,10 +220,7 @@ fn split_fragment(destination: &str) -> (&str, Option<&str>) {
 }
 
 fn fragment_suffix(fragment: Option<&str>) -> String {
-    fragment
-        .filter(|f| !f.is_empty())
-        .map(|f| format!("#{f}"))
-        .unwrap_or_default()
+    fragment.filter(|f| !f.is_empty()).map(|f| format!("#{f}")).unwrap_or_default()
 }
 
 /// Resolves `.` and `..` in a `/`-separated relative path; `None` if it climbs out.
@@ -287,12 +244,9 @@ mod tests {
 
     fn targets() -> LinkTargets {
         let mut t = LinkTargets::default();
-        t.pages
-            .insert("billing/refunds".into(), "/articles/refunds".into());
-        t.pages
-            .insert("getting-started/install".into(), "/articles/install".into());
-        t.legacy_ids
-            .insert("360001".into(), "/articles/refunds".into());
+        t.pages.insert("billing/refunds".into(), "/articles/refunds".into());
+        t.pages.insert("getting-started/install".into(), "/articles/install".into());
+        t.legacy_ids.insert("360001".into(), "/articles/refunds".into());
         t.media.insert("billing/img/card form.png".into());
         t.urls.insert("/articles/refunds".into());
         t.old_hosts.push("support.example.com".into());
@@ -308,74 +262,40 @@ mod tests {
     #[test]
     fn relative_markdown_links() {
         assert_eq!(
-            check(
-                "getting-started",
-                "../billing/refunds.md#fees",
-                LinkKind::Link
-            )
-            .rewrite
-            .as_deref(),
+            check("getting-started", "../billing/refunds.md#fees", LinkKind::Link).rewrite.as_deref(),
             Some("/articles/refunds#fees")
         );
+        assert_eq!(check("billing", "refunds.md", LinkKind::Link).rewrite.as_deref(), Some("/articles/refunds"));
         assert_eq!(
-            check("billing", "refunds.md", LinkKind::Link)
-                .rewrite
-                .as_deref(),
-            Some("/articles/refunds")
-        );
-        assert_eq!(
-            check("billing", "/getting-started/install", LinkKind::Link)
-                .rewrite
-                .as_deref(),
+            check("billing", "/getting-started/install", LinkKind::Link).rewrite.as_deref(),
             Some("/articles/install")
         );
     }
 
     #[test]
     fn quire_urls_and_externals_are_kept() {
-        assert_eq!(
-            check("x", "/articles/refunds", LinkKind::Link),
-            Resolution::default()
-        );
-        assert_eq!(
-            check("x", "https://example.org/a", LinkKind::Link),
-            Resolution::default()
-        );
-        assert_eq!(
-            check("x", "mailto:a@b.c", LinkKind::Link),
-            Resolution::default()
-        );
+        assert_eq!(check("x", "/articles/refunds", LinkKind::Link), Resolution::default());
+        assert_eq!(check("x", "https://example.org/a", LinkKind::Link), Resolution::default());
+        assert_eq!(check("x", "mailto:a@b.c", LinkKind::Link), Resolution::default());
         assert_eq!(check("x", "#top", LinkKind::Link), Resolution::default());
     }
 
     #[test]
     fn legacy_help_desk_links() {
-        let r = check(
-            "x",
-            "https://support.example.com/hc/en-us/articles/360001-Refunds#x",
-            LinkKind::Link,
-        );
+        let r = check("x", "https://support.example.com/hc/en-us/articles/360001-Refunds#x", LinkKind::Link);
         assert_eq!(r.rewrite.as_deref(), Some("/articles/refunds#x"));
         assert_eq!(
-            check("x", "/hc/en-us/articles/360001", LinkKind::Link)
-                .rewrite
-                .as_deref(),
+            check("x", "/hc/en-us/articles/360001", LinkKind::Link).rewrite.as_deref(),
             Some("/articles/refunds")
         );
-        let unknown = check(
-            "x",
-            "https://support.example.com/hc/en-us/articles/999-Gone",
-            LinkKind::Link,
-        );
+        let unknown = check("x", "https://support.example.com/hc/en-us/articles/999-Gone", LinkKind::Link);
         assert_eq!(unknown.problem.map(|p| p.0), Some(Severity::Warning));
     }
 
     #[test]
     fn old_path_prefix_and_bare_emails() {
         assert_eq!(
-            check("x", "/docs/billing/refunds#a", LinkKind::Link)
-                .rewrite
-                .as_deref(),
+            check("x", "/docs/billing/refunds#a", LinkKind::Link).rewrite.as_deref(),
             Some("/articles/refunds#a")
         );
         let email = check("x", "help@example.com", LinkKind::Link);
@@ -386,16 +306,9 @@ mod tests {
     #[test]
     fn images_next_to_content() {
         let r = check("billing", "img/card%20form.png", LinkKind::Image);
-        assert_eq!(
-            r.rewrite.as_deref(),
-            Some("/media/billing/img/card%20form.png")
-        );
+        assert_eq!(r.rewrite.as_deref(), Some("/media/billing/img/card%20form.png"));
         let missing = check("billing", "img/none.png", LinkKind::Image);
-        assert!(missing
-            .problem
-            .expect("problem")
-            .1
-            .starts_with("missing image"));
+        assert!(missing.problem.expect("problem").1.starts_with("missing image"));
     }
 
     #[test]
@@ -403,8 +316,6 @@ mod tests {
         let r = check("billing", "nothing.md", LinkKind::Link);
         assert_eq!(r.problem.as_ref().map(|p| p.0), Some(Severity::Error));
         assert!(r.problem.expect("problem").1.contains("billing/nothing.md"));
-        assert!(check("", "../../etc/passwd", LinkKind::Link)
-            .problem
-            .is_some());
+        assert!(check("", "../../etc/passwd", LinkKind::Link).problem.is_some());
     }
 }

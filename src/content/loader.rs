@@ -52,10 +52,8 @@ impl Default for LoadOptions<'_> {
 }
 
 const DOC_EXTENSIONS: &[&str] = &["md", "markdown", "mdx"];
-const MEDIA_EXTENSIONS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "pdf", "mp4", "webm", "mp3", "csv",
-    "zip", "txt",
-];
+const MEDIA_EXTENSIONS: &[&str] =
+    &["png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "pdf", "mp4", "webm", "mp3", "csv", "zip", "txt"];
 /// Files at the content root that configure Quire rather than being content.
 const RESERVED_ROOT_FILES: &[&str] = &["synonyms.txt", "best-bets.toml", "README.txt"];
 /// Title of the category holding pages that sit at the content root without `category:`.
@@ -100,36 +98,21 @@ struct Scan {
 }
 
 fn scan(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Scan {
-    let mut result = Scan {
-        documents: Vec::new(),
-        folder_meta: HashMap::new(),
-        media: HashMap::new(),
-    };
+    let mut result = Scan { documents: Vec::new(), folder_meta: HashMap::new(), media: HashMap::new() };
     if !dir.is_dir() {
-        diagnostics.push(Diagnostic::error(
-            dir,
-            None,
-            "the content folder does not exist or is not a folder",
-        ));
+        diagnostics.push(Diagnostic::error(dir, None, "the content folder does not exist or is not a folder"));
         return result;
     }
-    let walker = walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|entry| {
-            let name = entry.file_name().to_string_lossy();
-            entry.depth() == 0 || !(name.starts_with('.') || name == "node_modules")
-        });
+    let walker = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|entry| {
+        let name = entry.file_name().to_string_lossy();
+        entry.depth() == 0 || !(name.starts_with('.') || name == "node_modules")
+    });
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
                 let path = err.path().map(|p| relative(dir, p)).unwrap_or_default();
-                diagnostics.push(Diagnostic::error(
-                    &path,
-                    None,
-                    format!("cannot read: {err}"),
-                ));
+                diagnostics.push(Diagnostic::error(&path, None, format!("cannot read: {err}")));
                 continue;
             }
         };
@@ -139,11 +122,7 @@ fn scan(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Scan {
         let rel = relative(dir, entry.path());
         let rel_str = slash_path(&rel);
         let name = entry.file_name().to_string_lossy();
-        let extension = entry
-            .path()
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
+        let extension = entry.path().extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
         if name == "_meta.yml" || name == "_meta.yaml" {
             let folder = rel.parent().map(slash_path).unwrap_or_default();
             match std::fs::read_to_string(entry.path()) {
@@ -160,15 +139,12 @@ fn scan(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Scan {
                         ));
                     }
                 },
-                Err(err) => {
-                    diagnostics.push(Diagnostic::error(&rel, None, format!("cannot read: {err}")))
-                }
+                Err(err) => diagnostics.push(Diagnostic::error(&rel, None, format!("cannot read: {err}"))),
             }
         } else if DOC_EXTENSIONS.contains(&extension.as_str()) {
             result.documents.push(rel);
         } else if MEDIA_EXTENSIONS.contains(&extension.as_str())
-            && !(rel.parent() == Some(Path::new(""))
-                && RESERVED_ROOT_FILES.contains(&name.as_ref()))
+            && !(rel.parent() == Some(Path::new("")) && RESERVED_ROOT_FILES.contains(&name.as_ref()))
         {
             result.media.insert(rel_str, entry.path().to_path_buf());
         }
@@ -194,18 +170,9 @@ fn parse_documents(
             Ok(doc) => docs.push(doc),
             Err((line, message)) => {
                 let fallback = options.previous.and_then(|lib| previous_source(lib, &rel));
-                let fallback =
-                    fallback.and_then(|source| parse_document(&rel, source, modified).ok());
-                let note = if fallback.is_some() {
-                    " (the last good version is still being served)"
-                } else {
-                    ""
-                };
-                diagnostics.push(Diagnostic::error(
-                    &rel,
-                    Some(line),
-                    format!("{message}{note}"),
-                ));
+                let fallback = fallback.and_then(|source| parse_document(&rel, source, modified).ok());
+                let note = if fallback.is_some() { " (the last good version is still being served)" } else { "" };
+                diagnostics.push(Diagnostic::error(&rel, Some(line), format!("{message}{note}")));
                 docs.extend(fallback);
             }
         }
@@ -217,38 +184,17 @@ fn read_utf8(path: &Path) -> Result<String, (usize, String)> {
     let bytes = std::fs::read(path).map_err(|err| (1, format!("cannot read the file: {err}")))?;
     String::from_utf8(bytes).map_err(|err| {
         let valid = err.utf8_error().valid_up_to();
-        let line = err.as_bytes()[..valid]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        (
-            line,
-            "the file is not valid UTF-8 text: save it with UTF-8 encoding".to_string(),
-        )
+        let line = err.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        (line, "the file is not valid UTF-8 text: save it with UTF-8 encoding".to_string())
     })
 }
 
 fn previous_source(library: &Library, rel: &Path) -> Option<String> {
-    let article = library
-        .articles
-        .iter()
-        .find(|a| a.source_path == rel)
-        .map(|a| a.source.clone());
-    article.or_else(|| {
-        library
-            .faqs
-            .iter()
-            .find(|f| f.source_path == rel)
-            .map(|f| f.source.clone())
-    })
+    let article = library.articles.iter().find(|a| a.source_path == rel).map(|a| a.source.clone());
+    article.or_else(|| library.faqs.iter().find(|f| f.source_path == rel).map(|f| f.source.clone()))
 }
 
-fn parse_document(
-    rel: &Path,
-    source: String,
-    modified: NaiveDate,
-) -> Result<ParsedDoc, (usize, String)> {
+fn parse_document(rel: &Path, source: String, modified: NaiveDate) -> Result<ParsedDoc, (usize, String)> {
     let split = front_matter::split(&source).map_err(|e| (e.line, e.message))?;
     let front = front_matter::parse(split.yaml, 2).map_err(|e| (e.line, e.message))?;
     let body = split.body.to_string();
@@ -256,10 +202,7 @@ fn parse_document(
     Ok(ParsedDoc {
         rel: rel.to_path_buf(),
         dir: rel.parent().map(slash_path).unwrap_or_default(),
-        stem: rel
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        stem: rel.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
         front,
         body,
         body_first_line,
@@ -283,19 +226,10 @@ struct GroupKey {
 }
 
 fn group_key(name: &str, meta: Option<&FolderMeta>) -> GroupKey {
-    let title = meta
-        .and_then(|m| m.title.clone())
-        .unwrap_or_else(|| name.to_string());
-    let slug = meta
-        .and_then(|m| m.slug.as_deref())
-        .map(slug::slugify)
-        .unwrap_or_else(|| slug::slugify(name));
+    let title = meta.and_then(|m| m.title.clone()).unwrap_or_else(|| name.to_string());
+    let slug = meta.and_then(|m| m.slug.as_deref()).map(slug::slugify).unwrap_or_else(|| slug::slugify(name));
     GroupKey {
-        slug: if slug.is_empty() {
-            "category".to_string()
-        } else {
-            slug
-        },
+        slug: if slug.is_empty() { "category".to_string() } else { slug },
         title,
         description: meta.and_then(|m| m.description.clone()),
         order: meta.and_then(|m| m.order),
@@ -310,10 +244,7 @@ fn place(docs: &[ParsedDoc], folder_meta: &HashMap<String, FolderMeta>) -> Place
         let mut folders = doc.dir.split('/').filter(|s| !s.is_empty());
         let category_key = match folders.next() {
             Some(folder) => group_key(folder, folder_meta.get(folder)),
-            None => group_key(
-                doc.front.category.as_deref().unwrap_or(DEFAULT_CATEGORY),
-                None,
-            ),
+            None => group_key(doc.front.category.as_deref().unwrap_or(DEFAULT_CATEGORY), None),
         };
         let section_key = match folders.next() {
             Some(section) => {
@@ -372,12 +303,8 @@ fn place(docs: &[ParsedDoc], folder_meta: &HashMap<String, FolderMeta>) -> Place
     let of_doc = keys_of_doc
         .into_iter()
         .map(|(cat_slug, sec_slug)| {
-            let cat = categories
-                .iter()
-                .position(|c| c.slug == cat_slug)
-                .unwrap_or(0);
-            let sec =
-                sec_slug.and_then(|s| categories[cat].sections.iter().position(|x| x.slug == s));
+            let cat = categories.iter().position(|c| c.slug == cat_slug).unwrap_or(0);
+            let sec = sec_slug.and_then(|s| categories[cat].sections.iter().position(|x| x.slug == s));
             (cat, sec)
         })
         .collect();
@@ -385,16 +312,10 @@ fn place(docs: &[ParsedDoc], folder_meta: &HashMap<String, FolderMeta>) -> Place
 }
 
 /// Assigns unique slugs to `docs` (the ones with `kind`), reporting collisions.
-fn assign_slugs(
-    docs: &[ParsedDoc],
-    kind: DocKind,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> HashMap<usize, String> {
+fn assign_slugs(docs: &[ParsedDoc], kind: DocKind, diagnostics: &mut Vec<Diagnostic>) -> HashMap<usize, String> {
     let mut owner: HashMap<String, usize> = HashMap::new();
     let mut slugs: HashMap<usize, String> = HashMap::new();
-    let members: Vec<usize> = (0..docs.len())
-        .filter(|&i| docs[i].front.kind == kind)
-        .collect();
+    let members: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].front.kind == kind).collect();
 
     for &i in &members {
         let Some(explicit) = docs[i].front.slug.as_deref() else {
@@ -405,9 +326,7 @@ fn assign_slugs(
             diagnostics.push(Diagnostic::warning(
                 &docs[i].rel,
                 Some(2),
-                format!(
-                    "`slug: {explicit}` has no letters or digits; the file name is used instead"
-                ),
+                format!("`slug: {explicit}` has no letters or digits; the file name is used instead"),
             ));
             continue;
         }
@@ -422,10 +341,7 @@ fn assign_slugs(
             Some(&other) => diagnostics.push(Diagnostic::error(
                 &docs[i].rel,
                 Some(2),
-                format!(
-                    "`slug: {slug}` is already used by {}: choose another slug",
-                    docs[other].rel.display()
-                ),
+                format!("`slug: {slug}` is already used by {}: choose another slug", docs[other].rel.display()),
             )),
             None => {
                 owner.insert(slug.clone(), i);
@@ -444,17 +360,8 @@ fn assign_slugs(
         let slug = match owner.get(&default) {
             None => default,
             Some(&other) => {
-                let parent = docs[i]
-                    .dir
-                    .rsplit('/')
-                    .next()
-                    .map(slug::slugify)
-                    .unwrap_or_default();
-                let base = if parent.is_empty() {
-                    default.clone()
-                } else {
-                    format!("{parent}-{default}")
-                };
+                let parent = docs[i].dir.rsplit('/').next().map(slug::slugify).unwrap_or_default();
+                let base = if parent.is_empty() { default.clone() } else { format!("{parent}-{default}") };
                 let mut candidate = base.clone();
                 let mut n = 2;
                 while owner.contains_key(&candidate) {
@@ -487,10 +394,7 @@ fn build(
 ) -> Library {
     let article_slugs = assign_slugs(&docs, DocKind::Article, &mut diagnostics);
     let faq_slugs = assign_slugs(&docs, DocKind::Faq, &mut diagnostics);
-    let mut library = Library {
-        categories: placement.categories,
-        ..Library::default()
-    };
+    let mut library = Library { categories: placement.categories, ..Library::default() };
 
     let mut targets = LinkTargets {
         old_hosts: options.old_hosts.clone(),
@@ -525,22 +429,11 @@ fn build(
     for (i, doc) in docs.into_iter().enumerate() {
         let (category, section) = placement.of_doc[i];
         warn_about_front_matter(&doc, options, &mut diagnostics);
-        let links = DocumentLinks {
-            targets: &targets,
-            dir: &doc.dir,
-        };
+        let links = DocumentLinks { targets: &targets, dir: &doc.dir };
         if let Some(slug) = article_slugs.get(&i) {
-            let rendered = render_part(
-                &doc,
-                &doc.body,
-                doc.body_first_line,
-                Some(&doc.front.title),
-                &links,
-                &mut diagnostics,
-            );
-            library
-                .article_by_slug
-                .insert(slug.clone(), library.articles.len());
+            let rendered =
+                render_part(&doc, &doc.body, doc.body_first_line, Some(&doc.front.title), &links, &mut diagnostics);
+            library.article_by_slug.insert(slug.clone(), library.articles.len());
             library.articles.push(Article {
                 slug: slug.clone(),
                 title: doc.front.title,
@@ -571,27 +464,14 @@ fn build(
                 ));
                 continue;
             }
-            let intro = render_part(
-                &doc,
-                &intro,
-                doc.body_first_line,
-                Some(&doc.front.title),
-                &links,
-                &mut diagnostics,
-            );
+            let intro =
+                render_part(&doc, &intro, doc.body_first_line, Some(&doc.front.title), &links, &mut diagnostics);
             let mut taken = HashSet::new();
             let questions = raw_questions
                 .into_iter()
                 .map(|q| FaqQuestion {
                     id: unique_id(heading_id(&q.question), &mut taken),
-                    answer: render_part(
-                        &doc,
-                        &q.answer_markdown,
-                        q.answer_first_line,
-                        None,
-                        &links,
-                        &mut diagnostics,
-                    ),
+                    answer: render_part(&doc, &q.answer_markdown, q.answer_first_line, None, &links, &mut diagnostics),
                     question: q.question,
                 })
                 .collect();
@@ -628,12 +508,7 @@ fn render_part(
     links: &DocumentLinks<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Rendered {
-    let rendered = render(&RenderRequest {
-        markdown,
-        first_line,
-        title,
-        links,
-    });
+    let rendered = render(&RenderRequest { markdown, first_line, title, links });
     for problem in &rendered.problems {
         diagnostics.push(Diagnostic {
             severity: problem.severity,
@@ -645,17 +520,9 @@ fn render_part(
     rendered
 }
 
-fn warn_about_front_matter(
-    doc: &ParsedDoc,
-    options: &LoadOptions<'_>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
+fn warn_about_front_matter(doc: &ParsedDoc, options: &LoadOptions<'_>, diagnostics: &mut Vec<Diagnostic>) {
     for key in &doc.front.unknown_keys {
-        let line = doc
-            .source
-            .lines()
-            .position(|l| l.starts_with(key.as_str()))
-            .map(|i| i + 1);
+        let line = doc.source.lines().position(|l| l.starts_with(key.as_str())).map(|i| i + 1);
         diagnostics.push(Diagnostic::warning(
             &doc.rel,
             line,
@@ -668,11 +535,7 @@ fn warn_about_front_matter(
     if let Some(reviewed) = doc.front.reviewed {
         let age = (options.today - reviewed).num_days();
         if age > options.stale_after_days {
-            let line = doc
-                .source
-                .lines()
-                .position(|l| l.starts_with("reviewed"))
-                .map(|i| i + 1);
+            let line = doc.source.lines().position(|l| l.starts_with("reviewed")).map(|i| i + 1);
             diagnostics.push(Diagnostic::warning(
                 &doc.rel,
                 line,
@@ -687,9 +550,7 @@ fn register_aliases(library: &mut Library, diagnostics: &mut Vec<Diagnostic>) {
         for alias in &article.aliases {
             let alias_slug = slug::slugify(alias.trim_start_matches("/articles/"));
             let clash = if library.article_by_slug.contains_key(&alias_slug) {
-                Some(format!(
-                    "it is the slug of the article at /articles/{alias_slug}"
-                ))
+                Some(format!("it is the slug of the article at /articles/{alias_slug}"))
             } else {
                 library
                     .alias_to_slug
@@ -698,11 +559,7 @@ fn register_aliases(library: &mut Library, diagnostics: &mut Vec<Diagnostic>) {
             };
             match clash {
                 Some(why) => {
-                    let line = article
-                        .source
-                        .lines()
-                        .position(|l| l.contains(alias.as_str()))
-                        .map(|i| i + 1);
+                    let line = article.source.lines().position(|l| l.contains(alias.as_str())).map(|i| i + 1);
                     diagnostics.push(Diagnostic::error(
                         &article.source_path,
                         line,
@@ -710,9 +567,7 @@ fn register_aliases(library: &mut Library, diagnostics: &mut Vec<Diagnostic>) {
                     ));
                 }
                 None => {
-                    library
-                        .alias_to_slug
-                        .insert(alias_slug, article.slug.clone());
+                    library.alias_to_slug.insert(alias_slug, article.slug.clone());
                 }
             }
         }
@@ -731,20 +586,13 @@ fn fill_categories(library: &mut Library) {
         library.categories[faq.category].faqs.push(i);
     }
     let articles = &library.articles;
-    let key = |&i: &usize| {
-        (
-            articles[i].order.unwrap_or(i64::MAX),
-            articles[i].title.to_lowercase(),
-        )
-    };
+    let key = |&i: &usize| (articles[i].order.unwrap_or(i64::MAX), articles[i].title.to_lowercase());
     for (index, category) in library.categories.iter_mut().enumerate() {
         category.articles.sort_by_key(key);
         for section in &mut category.sections {
             section.articles.sort_by_key(key);
         }
-        library
-            .category_by_slug
-            .insert(category.slug.clone(), index);
+        library.category_by_slug.insert(category.slug.clone(), index);
     }
 }
 
@@ -754,8 +602,5 @@ fn relative(root: &Path, path: &Path) -> PathBuf {
 
 /// A relative path with `/` separators on every platform.
 fn slash_path(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }

@@ -184,9 +184,7 @@ fn is_placeholder(html: &str) -> bool {
     };
     let mut chars = inner.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && inner
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         && !INLINE_HTML_TAGS.contains(&inner.to_ascii_lowercase().as_str())
 }
 
@@ -224,22 +222,14 @@ struct HeadingInfo {
 pub fn render(request: &RenderRequest<'_>) -> Rendered {
     let pre = preprocess(request.markdown);
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
-        Parser::new_ext(&pre.text, parser_options())
-            .into_offset_iter()
-            .collect();
+        Parser::new_ext(&pre.text, parser_options()).into_offset_iter().collect();
     let line_of = |offset: usize| pre.original_line(offset) + request.first_line;
 
     let headings = collect_headings(&events);
     let mut skip_until = None;
     if let (Some(first), Some(title)) = (headings.first(), request.title) {
         let is_first_block = first.start == 0;
-        let is_h1 = matches!(
-            events[first.start].0,
-            Event::Start(Tag::Heading {
-                level: HeadingLevel::H1,
-                ..
-            })
-        );
+        let is_h1 = matches!(events[first.start].0, Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }));
         if is_first_block && is_h1 && first.text.trim().eq_ignore_ascii_case(title.trim()) {
             skip_until = Some(first.end);
         }
@@ -262,30 +252,14 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
             continue;
         }
         match event {
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 let info = heading_iter.next();
                 let text = info.map(|h| h.text.clone()).unwrap_or_default();
-                let level = if *level == HeadingLevel::H1 {
-                    HeadingLevel::H2
-                } else {
-                    *level
-                };
-                let wanted = id
-                    .as_ref()
-                    .map(|i| i.to_string())
-                    .unwrap_or_else(|| heading_id(&text));
+                let level = if *level == HeadingLevel::H1 { HeadingLevel::H2 } else { *level };
+                let wanted = id.as_ref().map(|i| i.to_string()).unwrap_or_else(|| heading_id(&text));
                 let unique = unique_id(wanted, &mut taken_ids);
                 if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) && !text.trim().is_empty() {
-                    out.toc.push(TocEntry {
-                        level: level as u8,
-                        id: unique.clone(),
-                        title: text.trim().to_string(),
-                    });
+                    out.toc.push(TocEntry { level: level as u8, id: unique.clone(), title: text.trim().to_string() });
                 }
                 out.headings.push(text.trim().to_string());
                 html_events.push(Event::Start(Tag::Heading {
@@ -296,11 +270,7 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                 }));
             }
             Event::End(TagEnd::Heading(level)) => {
-                let level = if *level == HeadingLevel::H1 {
-                    HeadingLevel::H2
-                } else {
-                    *level
-                };
+                let level = if *level == HeadingLevel::H1 { HeadingLevel::H2 } else { *level };
                 html_events.push(Event::End(TagEnd::Heading(level)));
                 plain.push('\n');
             }
@@ -310,32 +280,17 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                     r#"<div class="callout callout-{class}" role="note"><p class="callout-title">{label}</p>"#
                 ))));
             }
-            Event::End(TagEnd::BlockQuote(Some(_))) => {
-                html_events.push(Event::Html(CowStr::from("</div>")))
-            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => html_events.push(Event::Html(CowStr::from("</div>"))),
             Event::Start(Tag::Table(_)) => {
-                html_events.push(Event::Html(CowStr::from(
-                    r#"<div class="table-wrap" tabindex="0">"#,
-                )));
+                html_events.push(Event::Html(CowStr::from(r#"<div class="table-wrap" tabindex="0">"#)));
                 html_events.push(event.clone());
             }
             Event::End(TagEnd::Table) => {
                 html_events.push(event.clone());
                 html_events.push(Event::Html(CowStr::from("</div>")));
             }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest = resolve(
-                    request,
-                    &mut out,
-                    dest_url,
-                    LinkKind::Link,
-                    line_of(range.start),
-                );
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let dest = resolve(request, &mut out, dest_url, LinkKind::Link, line_of(range.start));
                 html_events.push(Event::Start(Tag::Link {
                     link_type: *link_type,
                     dest_url: dest,
@@ -343,19 +298,8 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                     id: id.clone(),
                 }));
             }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest = resolve(
-                    request,
-                    &mut out,
-                    dest_url,
-                    LinkKind::Image,
-                    line_of(range.start),
-                );
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let dest = resolve(request, &mut out, dest_url, LinkKind::Image, line_of(range.start));
                 html_events.push(Event::Start(Tag::Image {
                     link_type: *link_type,
                     dest_url: dest,
@@ -392,11 +336,7 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
             }
             // pulldown-cmark's task checkbox has no label; screen readers need one.
             Event::TaskListMarker(done) => {
-                let (checked, label) = if *done {
-                    (" checked", "Done")
-                } else {
-                    ("", "Not done")
-                };
+                let (checked, label) = if *done { (" checked", "Done") } else { ("", "Not done") };
                 html_events.push(Event::Html(CowStr::from(format!(
                     r#"<input type="checkbox" disabled{checked} aria-label="{label}"> "#
                 ))));
@@ -433,11 +373,7 @@ fn resolve<'a>(
 ) -> CowStr<'a> {
     let resolution = request.links.resolve(dest, kind);
     if let Some((severity, message)) = resolution.problem {
-        out.problems.push(RenderProblem {
-            line,
-            severity,
-            message,
-        });
+        out.problems.push(RenderProblem { line, severity, message });
     }
     match resolution.rewrite {
         Some(url) => CowStr::from(url),
@@ -445,25 +381,15 @@ fn resolve<'a>(
     }
 }
 
-static HTML_URL_ATTRIBUTE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r#"\b(href|src)\s*=\s*"([^"]*)""#).expect("valid regex")
-});
+static HTML_URL_ATTRIBUTE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r#"\b(href|src)\s*=\s*"([^"]*)""#).expect("valid regex"));
 
 /// Resolves `href="…"` and `src="…"` in raw HTML the same way as Markdown links, so a
 /// pasted `<a href="https://old-help-desk/…">` also leads to the migrated article.
-fn resolve_html_urls(
-    request: &RenderRequest<'_>,
-    out: &mut Rendered,
-    html: &str,
-    line: usize,
-) -> String {
+fn resolve_html_urls(request: &RenderRequest<'_>, out: &mut Rendered, html: &str, line: usize) -> String {
     HTML_URL_ATTRIBUTE
         .replace_all(html, |caps: &regex::Captures<'_>| {
-            let kind = if &caps[1] == "src" {
-                LinkKind::Image
-            } else {
-                LinkKind::Link
-            };
+            let kind = if &caps[1] == "src" { LinkKind::Image } else { LinkKind::Link };
             let resolved = resolve(request, out, &CowStr::from(caps[2].to_string()), kind, line);
             format!("{}=\"{}\"", &caps[1], resolved)
         })
@@ -486,11 +412,7 @@ fn collect_headings(events: &[(Event<'_>, std::ops::Range<usize>)]) -> Vec<Headi
     for (index, (event, _)) in events.iter().enumerate() {
         match event {
             Event::Start(Tag::Heading { .. }) => {
-                current = Some(HeadingInfo {
-                    start: index,
-                    end: index,
-                    text: String::new(),
-                })
+                current = Some(HeadingInfo { start: index, end: index, text: String::new() })
             }
             Event::Text(t) | Event::Code(t) => {
                 if let Some(h) = current.as_mut() {
@@ -523,12 +445,7 @@ mod tests {
     use super::*;
 
     fn check(md: &str) -> Rendered {
-        render(&RenderRequest {
-            markdown: md,
-            first_line: 1,
-            title: Some("Title"),
-            links: &KeepLinks,
-        })
+        render(&RenderRequest { markdown: md, first_line: 1, title: Some("Title"), links: &KeepLinks })
     }
 
     #[test]
@@ -552,12 +469,7 @@ mod tests {
     #[test]
     fn github_alerts_become_callouts() {
         let r = check("> [!WARNING]\n> Back up first.\n");
-        assert!(
-            r.html
-                .contains(r#"<div class="callout callout-warning" role="note">"#),
-            "{}",
-            r.html
-        );
+        assert!(r.html.contains(r#"<div class="callout callout-warning" role="note">"#), "{}", r.html);
         assert!(r.html.contains("Back up first."));
         assert!(!r.html.contains("[!WARNING]"));
     }
@@ -565,11 +477,7 @@ mod tests {
     #[test]
     fn comments_are_neither_shown_nor_indexed() {
         let r = check("Visible <!-- hidden inline -->\n\n<!--\nold text\n-->\n");
-        assert!(
-            !r.html.contains("hidden") && !r.html.contains("old text"),
-            "{}",
-            r.html
-        );
+        assert!(!r.html.contains("hidden") && !r.html.contains("old text"), "{}", r.html);
         assert!(!r.plain_text.contains("hidden") && !r.plain_text.contains("old text"));
     }
 
@@ -586,11 +494,7 @@ mod tests {
         let r = check("Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(2)>\n\n<div onmouseover=\"x()\">y</div>\n");
         assert!(!r.html.contains("<script"), "{}", r.html);
         assert!(!r.html.contains("javascript:"), "{}", r.html);
-        assert!(
-            !r.html.contains("onerror") && !r.html.contains("onmouseover"),
-            "{}",
-            r.html
-        );
+        assert!(!r.html.contains("onerror") && !r.html.contains("onmouseover"), "{}", r.html);
         assert!(!r.plain_text.contains("alert(1)"));
     }
 
@@ -598,11 +502,7 @@ mod tests {
     fn extensions_render() {
         let r = check("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nNote[^1]\n\n[^1]: Footnote.\n");
         assert!(r.html.contains("<table>"), "{}", r.html);
-        assert!(
-            r.html.contains(r#"<div class="table-wrap" tabindex="0">"#),
-            "{}",
-            r.html
-        );
+        assert!(r.html.contains(r#"<div class="table-wrap" tabindex="0">"#), "{}", r.html);
         assert!(r.html.contains("<del>old</del>"), "{}", r.html);
         assert!(r.html.contains(r#"type="checkbox""#), "{}", r.html);
         assert!(r.html.contains("footnote-definition"), "{}", r.html);
@@ -611,17 +511,15 @@ mod tests {
     struct Rewrite;
     impl LinkResolver for Rewrite {
         fn resolve(&self, destination: &str, _kind: LinkKind) -> Resolution {
-            Resolution {
-                rewrite: Some(format!("/resolved{destination}")),
-                problem: None,
-            }
+            Resolution { rewrite: Some(format!("/resolved{destination}")), problem: None }
         }
     }
 
     #[test]
     fn raw_html_links_are_resolved_too() {
         let r = render(&RenderRequest {
-            markdown: "<a href=\"/old\">x</a> and <img src=\"/pic.png\" alt=\"p\">\n\n<div><a href=\"/block\">y</a></div>\n",
+            markdown:
+                "<a href=\"/old\">x</a> and <img src=\"/pic.png\" alt=\"p\">\n\n<div><a href=\"/block\">y</a></div>\n",
             first_line: 1,
             title: None,
             links: &Rewrite,
@@ -640,21 +538,14 @@ mod tests {
     #[test]
     fn mdx_components_degrade_to_text() {
         let r = check("import CtaBox from '@site/src/CtaBox';\n\n<CtaBox title=\"Try\" />\n\nText <Required/> here\n");
-        assert!(
-            !r.html.contains("CtaBox") && !r.html.contains("import"),
-            "{}",
-            r.html
-        );
+        assert!(!r.html.contains("CtaBox") && !r.html.contains("import"), "{}", r.html);
         assert!(r.html.contains("Text"));
     }
 
     #[test]
     fn five_megabyte_article_renders() {
         let para = "A sentence about uploading sketches to the board. ".repeat(20);
-        let md = format!(
-            "## Big\n\n{}\n",
-            vec![para; 5 * 1024 * 1024 / 1000].join("\n\n")
-        );
+        let md = format!("## Big\n\n{}\n", vec![para; 5 * 1024 * 1024 / 1000].join("\n\n"));
         let r = check(&md);
         assert!(r.html.len() > 5_000_000);
     }

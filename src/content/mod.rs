@@ -142,26 +142,17 @@ pub struct Library {
 impl Library {
     /// A published (non-draft) article by slug.
     pub fn article(&self, slug: &str) -> Option<&Article> {
-        self.article_by_slug
-            .get(slug)
-            .map(|&i| &self.articles[i])
-            .filter(|a| !a.draft)
+        self.article_by_slug.get(slug).map(|&i| &self.articles[i]).filter(|a| !a.draft)
     }
 
     /// Index of a published article.
     pub fn article_index(&self, slug: &str) -> Option<usize> {
-        self.article_by_slug
-            .get(slug)
-            .copied()
-            .filter(|&i| !self.articles[i].draft)
+        self.article_by_slug.get(slug).copied().filter(|&i| !self.articles[i].draft)
     }
 
     /// The canonical slug an old slug (an `aliases` entry) redirects to.
     pub fn alias_target(&self, old_slug: &str) -> Option<&str> {
-        self.alias_to_slug
-            .get(old_slug)
-            .map(String::as_str)
-            .filter(|slug| self.article(slug).is_some())
+        self.alias_to_slug.get(old_slug).map(String::as_str).filter(|slug| self.article(slug).is_some())
     }
 
     /// The URL of the page that had this id in the previous help desk.
@@ -170,16 +161,11 @@ impl Library {
     }
 
     pub fn faq(&self, slug: &str) -> Option<&FaqPage> {
-        self.faq_by_slug
-            .get(slug)
-            .map(|&i| &self.faqs[i])
-            .filter(|f| !f.draft)
+        self.faq_by_slug.get(slug).map(|&i| &self.faqs[i]).filter(|f| !f.draft)
     }
 
     pub fn category(&self, slug: &str) -> Option<&Category> {
-        self.category_by_slug
-            .get(slug)
-            .map(|&i| &self.categories[i])
+        self.category_by_slug.get(slug).map(|&i| &self.categories[i])
     }
 
     /// The file behind a `/media/<path>` URL, if that path is a content asset.
@@ -206,23 +192,14 @@ impl Library {
 
     /// Number of published articles and FAQ pages in a category, sections included.
     pub fn category_count(&self, category: &Category) -> usize {
-        let articles = category
-            .articles
-            .iter()
-            .chain(category.sections.iter().flat_map(|s| &s.articles));
+        let articles = category.articles.iter().chain(category.sections.iter().flat_map(|s| &s.articles));
         articles.filter(|&&i| !self.articles[i].draft).count()
-            + category
-                .faqs
-                .iter()
-                .filter(|&&i| !self.faqs[i].draft)
-                .count()
+            + category.faqs.iter().filter(|&&i| !self.faqs[i].draft).count()
     }
 
     /// Categories that have at least one published page.
     pub fn visible_categories(&self) -> impl Iterator<Item = &Category> {
-        self.categories
-            .iter()
-            .filter(|c| self.category_count(c) > 0)
+        self.categories.iter().filter(|c| self.category_count(c) > 0)
     }
 
     /// Up to `limit` published articles most related to `index`: same section, shared
@@ -239,10 +216,8 @@ impl Library {
             .filter_map(|(_, a)| {
                 let shared_tags = a.tags.iter().filter(|t| this.tags.contains(t)).count();
                 let same_category = a.category == this.category;
-                let same_section =
-                    same_category && a.section.is_some() && a.section == this.section;
-                let score =
-                    shared_tags * 3 + usize::from(same_section) * 2 + usize::from(same_category);
+                let same_section = same_category && a.section.is_some() && a.section == this.section;
+                let score = shared_tags * 3 + usize::from(same_section) * 2 + usize::from(same_category);
                 (score > 0).then_some((score, a))
             })
             .collect();

@@ -30,26 +30,23 @@ impl Preprocessed {
     }
 }
 
-static KRAMDOWN_INLINE_ATTRS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\)(?:\s*\{:?\s*\.[^}\n]*\}|\{:?\s*#[^}\n]*\})").expect("valid regex")
-});
+static KRAMDOWN_INLINE_ATTRS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\)(?:\s*\{:?\s*\.[^}\n]*\}|\{:?\s*#[^}\n]*\})").expect("valid regex"));
 static KRAMDOWN_BLOCK_ATTRS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*\{:\s*[^}]*\}\s*$").expect("valid regex"));
-static JSX_EXPRESSION_ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\s[A-Za-z_:][\w:.-]*=\{[^{}\n]*(?:\{[^{}\n]*\}[^{}\n]*)*\}").expect("valid regex")
-});
+static JSX_EXPRESSION_ATTRIBUTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s[A-Za-z_:][\w:.-]*=\{[^{}\n]*(?:\{[^{}\n]*\}[^{}\n]*)*\}").expect("valid regex"));
 static GITHUB_ALERT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(\s*>\s*)\[!(note|tip|important|warning|caution)\]\s*(.*)$")
-        .expect("valid regex")
+    Regex::new(r"(?i)^(\s*>\s*)\[!(note|tip|important|warning|caution)\]\s*(.*)$").expect("valid regex")
 });
-static ADMONITION_OPEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*:{3,}\s*([A-Za-z]+)\s*(?:\[([^\]]*)\]|(.*))$").expect("valid regex")
-});
-static ADMONITION_CLOSE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*:{3,}\s*$").expect("valid regex"));
+static ADMONITION_OPEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*:{3,}\s*([A-Za-z]+)\s*(?:\[([^\]]*)\]|(.*))$").expect("valid regex"));
+static ADMONITION_CLOSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*:{3,}\s*$").expect("valid regex"));
 static MDX_IMPORT_EXPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^(import\s+(?:[\w*{}\s,]+\s+from\s+)?['"][^'"]+['"];?\s*$|export\s+(?:default|const|function|let)\b)"#)
-        .expect("valid regex")
+    Regex::new(
+        r#"^(import\s+(?:[\w*{}\s,]+\s+from\s+)?['"][^'"]+['"];?\s*$|export\s+(?:default|const|function|let)\b)"#,
+    )
+    .expect("valid regex")
 });
 
 /// The callout kinds Quire styles; anything else is shown as a note.
@@ -102,19 +99,13 @@ pub fn preprocess(source: &str) -> Preprocessed {
         }
         if let Some(caps) = ADMONITION_OPEN.captures(line) {
             let (class, label) = callout_label(&caps[1]);
-            let title = caps
-                .get(2)
-                .or(caps.get(3))
-                .map(|m| m.as_str().trim())
-                .filter(|t| !t.is_empty());
+            let title = caps.get(2).or(caps.get(3)).map(|m| m.as_str().trim()).filter(|t| !t.is_empty());
             let title = escape_html(title.unwrap_or(label));
             open_admonitions += 1;
             push(&mut out, "", idx);
             push(
                 &mut out,
-                &format!(
-                    r#"<div class="callout callout-{class}" role="note"><p class="callout-title">{title}</p>"#
-                ),
+                &format!(r#"<div class="callout callout-{class}" role="note"><p class="callout-title">{title}</p>"#),
                 idx,
             );
             push(&mut out, "", idx);
@@ -133,11 +124,7 @@ pub fn preprocess(source: &str) -> Preprocessed {
             continue;
         }
         let cleaned = KRAMDOWN_INLINE_ATTRS.replace_all(line, ")");
-        let cleaned = if cleaned.contains("={") {
-            JSX_EXPRESSION_ATTRIBUTE.replace_all(&cleaned, "")
-        } else {
-            cleaned
-        };
+        let cleaned = if cleaned.contains("={") { JSX_EXPRESSION_ATTRIBUTE.replace_all(&cleaned, "") } else { cleaned };
         push(&mut out, &cleaned, idx);
     }
     // An admonition left open at the end of the file still gets closed, so the page
@@ -145,10 +132,7 @@ pub fn preprocess(source: &str) -> Preprocessed {
     for _ in 0..open_admonitions {
         out.push_str("\n</div>\n");
     }
-    Preprocessed {
-        text: out,
-        source_line,
-    }
+    Preprocessed { text: out, source_line }
 }
 
 fn fence_open(line: &str) -> Option<(char, usize)> {
@@ -191,8 +175,7 @@ mod tests {
 
     #[test]
     fn drops_mdx_imports_but_not_code() {
-        let p =
-            preprocess("import Tabs from '@theme/Tabs';\nText\n```js\nimport x from 'y';\n```\n");
+        let p = preprocess("import Tabs from '@theme/Tabs';\nText\n```js\nimport x from 'y';\n```\n");
         assert!(!p.text.contains("@theme/Tabs"));
         assert!(p.text.contains("import x from 'y';"));
     }
@@ -209,42 +192,28 @@ mod tests {
     #[test]
     fn github_alert_text_on_marker_line_is_split() {
         let p = preprocess("> [!Note] Read this first.\n");
-        assert!(
-            p.text.starts_with("> [!NOTE]\n> Read this first."),
-            "{}",
-            p.text
-        );
+        assert!(p.text.starts_with("> [!NOTE]\n> Read this first."), "{}", p.text);
     }
 
     #[test]
     fn kramdown_attributes_are_removed() {
         let p = preprocess("[Download](https://x.y){.link-download} and [more](/m) {.link-external}\n{: .note}\n## Setup (v2) {#setup}\n");
-        assert!(
-            p.text
-                .starts_with("[Download](https://x.y) and [more](/m)\n"),
-            "{}",
-            p.text
-        );
-        assert!(
-            p.text.contains("## Setup (v2) {#setup}"),
-            "heading ids are kept: {}",
-            p.text
-        );
+        assert!(p.text.starts_with("[Download](https://x.y) and [more](/m)\n"), "{}", p.text);
+        assert!(p.text.contains("## Setup (v2) {#setup}"), "heading ids are kept: {}", p.text);
         assert!(!p.text.contains("{: .note}"));
     }
 
     #[test]
     fn jsx_expression_attributes_are_removed() {
-        let p = preprocess("<img class=\"border\" alt=\"VAT\" src={useBaseUrl('img/v2/x.webp')} />\n<X style={{a: 1}} />\n");
+        let p = preprocess(
+            "<img class=\"border\" alt=\"VAT\" src={useBaseUrl('img/v2/x.webp')} />\n<X style={{a: 1}} />\n",
+        );
         assert_eq!(p.text, "<img class=\"border\" alt=\"VAT\" />\n<X />\n");
     }
 
     #[test]
     fn unclosed_admonition_is_closed() {
         let p = preprocess(":::warning\nCareful");
-        assert_eq!(
-            p.text.matches("<div").count(),
-            p.text.matches("</div>").count()
-        );
+        assert_eq!(p.text.matches("<div").count(), p.text.matches("</div>").count());
     }
 }

@@ -19,18 +19,7 @@ fn class_allowed(class: &str) -> bool {
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
-        .add_tags([
-            "details",
-            "summary",
-            "figure",
-            "figcaption",
-            "kbd",
-            "mark",
-            "input",
-            "section",
-            "samp",
-            "var",
-        ])
+        .add_tags(["details", "summary", "figure", "figcaption", "kbd", "mark", "input", "section", "samp", "var"])
         .add_generic_attributes(["id"])
         .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("div", ["class", "role", "tabindex"])
@@ -50,10 +39,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
     match attribute {
         "class" => {
-            let kept: Vec<&str> = value
-                .split_whitespace()
-                .filter(|c| class_allowed(c))
-                .collect();
+            let kept: Vec<&str> = value.split_whitespace().filter(|c| class_allowed(c)).collect();
             (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")))
         }
         "role" => (value == "note").then_some(Cow::Borrowed(value)),
@@ -81,10 +67,7 @@ mod tests {
             r#"<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">x</a><img src=x onerror=alert(1)><iframe src="https://evil"></iframe>"#,
         );
         assert!(!out.contains("script"), "{out}");
-        assert!(
-            !out.contains("onclick") && !out.contains("onerror"),
-            "{out}"
-        );
+        assert!(!out.contains("onclick") && !out.contains("onerror"), "{out}");
         assert!(!out.contains("javascript:"), "{out}");
         assert!(!out.contains("iframe"), "{out}");
         assert!(out.contains("Hi"));
@@ -92,13 +75,8 @@ mod tests {
 
     #[test]
     fn keeps_callouts_and_drops_foreign_classes() {
-        let out = sanitize(
-            r#"<div class="callout callout-tip hidden" role="note" style="color:red">x</div>"#,
-        );
-        assert_eq!(
-            out,
-            r#"<div class="callout callout-tip" role="note">x</div>"#
-        );
+        let out = sanitize(r#"<div class="callout callout-tip hidden" role="note" style="color:red">x</div>"#);
+        assert_eq!(out, r#"<div class="callout callout-tip" role="note">x</div>"#);
     }
 
     #[test]

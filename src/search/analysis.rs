@@ -7,8 +7,7 @@
 //!   spelling vocabulary, typo correction and "did you mean" work on.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, TokenStream,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream,
 };
 
 pub const STEMMED: &str = "quire_stem";
@@ -39,9 +38,9 @@ pub fn language(name: &str) -> Result<Option<Language>, String> {
         "swedish" => Language::Swedish,
         "tamil" => Language::Tamil,
         "turkish" => Language::Turkish,
-        other => return Err(format!(
-            "unknown search language `{other}`: use english, french, german, spanish, … or none"
-        )),
+        other => {
+            return Err(format!("unknown search language `{other}`: use english, french, german, spanish, … or none"))
+        }
     };
     Ok(Some(language))
 }
@@ -80,10 +79,10 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 /// Common English words that carry no meaning in a help-center question. They are
 /// dropped from queries (not from the index) when other words remain.
 pub const ENGLISH_STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from",
-    "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "so", "that",
-    "the", "their", "there", "this", "to", "was", "what", "when", "where", "which", "why", "will",
-    "with", "you", "your", "we", "our", "get", "got", "cant", "can't", "dont", "im", "t", "s",
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "how", "i", "if", "in",
+    "into", "is", "it", "its", "me", "my", "of", "on", "or", "so", "that", "the", "their", "there", "this", "to",
+    "was", "what", "when", "where", "which", "why", "will", "with", "you", "your", "we", "our", "get", "got", "cant",
+    "can't", "dont", "im", "t", "s",
 ];
 
 #[cfg(test)]
@@ -93,14 +92,8 @@ mod tests {
     #[test]
     fn folds_lowercases_and_stems() {
         let mut analyzer = stemmed(Some(Language::English));
-        assert_eq!(
-            tokens(&mut analyzer, "Café Passwords RESETTING"),
-            vec!["cafe", "password", "reset"]
-        );
-        assert_eq!(
-            tokens(&mut words(), "Café Passwords"),
-            vec!["cafe", "passwords"]
-        );
+        assert_eq!(tokens(&mut analyzer, "Café Passwords RESETTING"), vec!["cafe", "password", "reset"]);
+        assert_eq!(tokens(&mut words(), "Café Passwords"), vec!["cafe", "passwords"]);
     }
 
     #[test]

@@ -27,9 +27,7 @@ pub struct Bet {
 /// Parses the file; the error carries the line when the TOML is invalid.
 pub fn parse(text: &str) -> Result<Vec<Bet>, (Option<usize>, String)> {
     toml::from_str::<File>(text).map(|f| f.bet).map_err(|err| {
-        let line = err
-            .span()
-            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let line = err.span().map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
         (line, format!("invalid best bets file: {}", err.message()))
     })
 }
@@ -40,8 +38,7 @@ mod tests {
 
     #[test]
     fn parses_and_reports_lines() {
-        let bets =
-            parse("[[bet]]\nqueries = [\"refund\"]\narticles = [\"refunds\"]\n").expect("valid");
+        let bets = parse("[[bet]]\nqueries = [\"refund\"]\narticles = [\"refunds\"]\n").expect("valid");
         assert_eq!(bets[0].articles, vec!["refunds"]);
         let (line, message) = parse("[[bet]]\nqueries = [\"a\"]\narticle = [\"x\"]\n").unwrap_err();
         assert_eq!(line, Some(3));

@@ -20,9 +20,7 @@ use std::path::Path;
 
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Facet, FacetOptions, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
-};
+use tantivy::schema::{Facet, FacetOptions, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{Language, TextAnalyzer};
 use tantivy::{doc, DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader, Term};
@@ -36,6 +34,8 @@ use vocabulary::Vocabulary;
 pub const SYNONYMS_FILE: &str = "synonyms.txt";
 /// File in the content folder holding best bets.
 pub const BEST_BETS_FILE: &str = "best-bets.toml";
+/// Everyday help-desk synonyms applied to English content (see the file).
+pub const DEFAULT_SYNONYMS: &str = include_str!("default_synonyms.txt");
 /// Most results one request may ask for.
 pub const MAX_LIMIT: usize = 50;
 /// Characters of text around the matched words in a snippet.
@@ -46,13 +46,13 @@ const SNIPPET_CHARS: usize = 180;
 pub struct SearchSettings {
     /// Stemming language; `None` indexes words as they are.
     pub language: Option<Language>,
+    /// Apply the built-in everyday synonyms (English only).
+    pub default_synonyms: bool,
 }
 
 impl Default for SearchSettings {
     fn default() -> Self {
-        Self {
-            language: Some(Language::English),
-        }
+        Self { language: Some(Language::English), default_synonyms: true }
     }
 }
 
@@ -171,8 +171,7 @@ impl SearchIndex {
         let documents = documents(library);
         // One thread keeps small help centers in one segment; large ones use both cores.
         let threads = if documents.len() > 2_000 { 2 } else { 1 };
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(threads, threads * 60_000_000)?;
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(threads, threads * 60_000_000)?;
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         let mut docs = Vec::with_capacity(documents.len());
         for (position, document) in documents.iter().enumerate() {
@@ -203,34 +202,29 @@ impl SearchIndex {
                     }
                 }
             }
-            docs.push(DocMeta {
-                target: document.target,
-                boost: document.boost as f32,
-                category: document.category,
-            });
+            docs.push(DocMeta { target: document.target, boost: document.boost as f32, category: document.category });
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
 
-        let synonyms = match std::fs::read_to_string(content_dir.join(SYNONYMS_FILE)) {
+        let custom = match std::fs::read_to_string(content_dir.join(SYNONYMS_FILE)) {
             Ok(text) => {
                 let (synonyms, errors) = Synonyms::parse(&text, &mut words);
                 for error in errors {
-                    diagnostics.push(Diagnostic::error(
-                        Path::new(SYNONYMS_FILE),
-                        Some(error.line),
-                        error.message,
-                    ));
+                    diagnostics.push(Diagnostic::error(Path::new(SYNONYMS_FILE), Some(error.line), error.message));
                 }
                 synonyms
             }
             Err(_) => Synonyms::default(),
         };
-        let drop_stop_words = settings.language == Some(Language::English);
+        let english = settings.language == Some(Language::English);
+        let synonyms = if english && settings.default_synonyms {
+            Synonyms::with_defaults(Synonyms::parse(DEFAULT_SYNONYMS, &mut words).0, custom)
+        } else {
+            custom
+        };
+        let drop_stop_words = english;
         let mut search = Self {
             reader,
             fields,
@@ -247,12 +241,7 @@ impl SearchIndex {
         Ok((search, diagnostics))
     }
 
-    fn load_best_bets(
-        &mut self,
-        library: &Library,
-        content_dir: &Path,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) {
+    fn load_best_bets(&mut self, library: &Library, content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) {
         let Ok(text) = std::fs::read_to_string(content_dir.join(BEST_BETS_FILE)) else {
             return;
         };
@@ -267,18 +256,13 @@ impl SearchIndex {
         for bet in bets {
             let mut pinned = Vec::new();
             for slug in &bet.articles {
-                let position = library.article_index(slug).and_then(|article| {
-                    self.docs
-                        .iter()
-                        .position(|d| d.target == Target::Article(article))
-                });
+                let position = library
+                    .article_index(slug)
+                    .and_then(|article| self.docs.iter().position(|d| d.target == Target::Article(article)));
                 match position {
                     Some(position) => pinned.push(position),
                     None => {
-                        let line = text
-                            .lines()
-                            .position(|l| l.contains(&format!("\"{slug}\"")))
-                            .map(|i| i + 1);
+                        let line = text.lines().position(|l| l.contains(&format!("\"{slug}\""))).map(|i| i + 1);
                         diagnostics.push(Diagnostic::error(
                             path,
                             line,
@@ -290,10 +274,7 @@ impl SearchIndex {
             for query in &bet.queries {
                 let normalized = self.planner().normalize(query);
                 if !normalized.is_empty() {
-                    self.best_bets
-                        .entry(normalized)
-                        .or_default()
-                        .extend(pinned.iter().copied());
+                    self.best_bets.entry(normalized).or_default().extend(pinned.iter().copied());
                 }
             }
         }
@@ -330,26 +311,16 @@ impl SearchIndex {
             Ok(results) => results,
             Err(err) => {
                 tracing::error!("search failed: {err}");
-                SearchResults {
-                    query: query::truncate(request.query),
-                    ..SearchResults::default()
-                }
+                SearchResults { query: query::truncate(request.query), ..SearchResults::default() }
             }
         }
     }
 
-    fn try_search(
-        &self,
-        library: &Library,
-        request: &SearchRequest<'_>,
-    ) -> tantivy::Result<SearchResults> {
+    fn try_search(&self, library: &Library, request: &SearchRequest<'_>) -> tantivy::Result<SearchResults> {
         let query_text = query::truncate(request.query);
         let mut planner = self.planner();
         let Some(plan) = planner.plan(&query_text, request.complete_last_word) else {
-            return Ok(SearchResults {
-                query: query_text,
-                ..SearchResults::default()
-            });
+            return Ok(SearchResults { query: query_text, ..SearchResults::default() });
         };
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let searcher = self.reader.searcher();
@@ -370,21 +341,19 @@ impl SearchIndex {
             None => plan.query.box_clone(),
         };
         let boosts: Vec<f32> = self.docs.iter().map(|d| d.boost).collect();
-        let top = TopDocs::with_limit(limit)
-            .and_offset(request.offset)
-            .tweak_score(move |segment: &SegmentReader| {
-                let ords = segment.fast_fields().u64("ord").ok();
-                let boosts = boosts.clone();
-                move |doc: tantivy::DocId, score: Score| {
-                    let boost = ords
-                        .as_ref()
-                        .and_then(|o| o.first(doc))
-                        .and_then(|o| boosts.get(o as usize))
-                        .copied()
-                        .unwrap_or(1.0);
-                    score * boost
-                }
-            });
+        let top = TopDocs::with_limit(limit).and_offset(request.offset).tweak_score(move |segment: &SegmentReader| {
+            let ords = segment.fast_fields().u64("ord").ok();
+            let boosts = boosts.clone();
+            move |doc: tantivy::DocId, score: Score| {
+                let boost = ords
+                    .as_ref()
+                    .and_then(|o| o.first(doc))
+                    .and_then(|o| boosts.get(o as usize))
+                    .copied()
+                    .unwrap_or(1.0);
+                score * boost
+            }
+        });
         let (total, facet_counts, top_docs) = if request.category.is_some() {
             let facet_counts = searcher.search(&*plan.query, &facets)?;
             let (total, top_docs) = searcher.search(&*filtered, &(Count, top))?;
@@ -403,54 +372,31 @@ impl SearchIndex {
             self.pin_best_bets(&plan.normalized, request.category, library, &mut ranked);
         }
 
-        let body_snippets =
-            self.snippet_generator(&plan.highlight, self.fields.body, SNIPPET_CHARS);
+        let body_snippets = self.snippet_generator(&plan.highlight, self.fields.body, SNIPPET_CHARS);
         let title_snippets = self.snippet_generator(&plan.highlight, self.fields.title, 400);
         let hits = ranked
             .into_iter()
             .take(limit)
-            .map(|(score, position)| {
-                self.hit(library, position, score, &title_snippets, &body_snippets)
-            })
+            .map(|(score, position)| self.hit(library, position, score, &title_snippets, &body_snippets))
             .collect();
 
         let mut categories: Vec<CategoryCount> = facet_counts
             .get(Facet::root())
             .filter_map(|(facet, count)| {
                 let slug = facet.to_path().first().map(|s| s.to_string())?;
-                let title = library
-                    .category(&slug)
-                    .map(|c| c.title.clone())
-                    .unwrap_or_else(|| slug.clone());
+                let title = library.category(&slug).map(|c| c.title.clone()).unwrap_or_else(|| slug.clone());
                 Some(CategoryCount { slug, title, count })
             })
             .collect();
         categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)));
 
         let suggestion = self.suggestion(&plan.words);
-        Ok(SearchResults {
-            query: query_text,
-            normalized: plan.normalized,
-            total,
-            hits,
-            categories,
-            suggestion,
-        })
+        Ok(SearchResults { query: query_text, normalized: plan.normalized, total, hits, categories, suggestion })
     }
 
-    fn position_of(
-        &self,
-        searcher: &tantivy::Searcher,
-        address: DocAddress,
-    ) -> tantivy::Result<Option<usize>> {
-        let column = searcher
-            .segment_reader(address.segment_ord)
-            .fast_fields()
-            .u64("ord")?;
-        Ok(column
-            .first(address.doc_id)
-            .map(|o| o as usize)
-            .filter(|&p| p < self.docs.len()))
+    fn position_of(&self, searcher: &tantivy::Searcher, address: DocAddress) -> tantivy::Result<Option<usize>> {
+        let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("ord")?;
+        Ok(column.first(address.doc_id).map(|o| o as usize).filter(|&p| p < self.docs.len()))
     }
 
     fn pin_best_bets(
@@ -464,10 +410,8 @@ impl SearchIndex {
             return;
         };
         let top_score = ranked.first().map(|r| r.0).unwrap_or(1.0);
-        let in_category = |position: usize| {
-            category
-                .is_none_or(|slug| library.categories[self.docs[position].category].slug == slug)
-        };
+        let in_category =
+            |position: usize| category.is_none_or(|slug| library.categories[self.docs[position].category].slug == slug);
         let mut front: Vec<(f32, usize)> = pinned
             .iter()
             .filter(|&&p| in_category(p))
@@ -485,8 +429,7 @@ impl SearchIndex {
         field: tantivy::schema::Field,
         chars: usize,
     ) -> SnippetGenerator {
-        let terms: BTreeMap<String, Score> =
-            highlight.iter().map(|(t, w)| (t.clone(), *w)).collect();
+        let terms: BTreeMap<String, Score> = highlight.iter().map(|(t, w)| (t.clone(), *w)).collect();
         SnippetGenerator::new(terms, self.stem.clone(), field, chars)
     }
 
@@ -503,22 +446,12 @@ impl SearchIndex {
         let (title, url, body, summary) = match meta.target {
             Target::Article(i) => {
                 let a = &library.articles[i];
-                (
-                    a.title.clone(),
-                    a.url(),
-                    a.rendered.plain_text.as_str(),
-                    a.summary.as_deref(),
-                )
+                (a.title.clone(), a.url(), a.rendered.plain_text.as_str(), a.summary.as_deref())
             }
             Target::FaqQuestion { page, question } => {
                 let f = &library.faqs[page];
                 let q = &f.questions[question];
-                (
-                    q.question.clone(),
-                    format!("{}#{}", f.url(), q.id),
-                    q.answer.plain_text.as_str(),
-                    None,
-                )
+                (q.question.clone(), format!("{}#{}", f.url(), q.id), q.answer.plain_text.as_str(), None)
             }
         };
         let title_html = highlighted(titles, &title).unwrap_or_else(|| escape(&title));
@@ -565,10 +498,7 @@ fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// A page as the index sees it.
@@ -586,12 +516,7 @@ struct Document<'a> {
 
 fn documents(library: &Library) -> Vec<Document<'_>> {
     let mut documents = Vec::new();
-    for (i, article) in library
-        .articles
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| !a.draft)
-    {
+    for (i, article) in library.articles.iter().enumerate().filter(|(_, a)| !a.draft) {
         documents.push(Document {
             target: Target::Article(i),
             title: article.title.clone(),
@@ -607,10 +532,7 @@ fn documents(library: &Library) -> Vec<Document<'_>> {
     for (page_index, page) in library.faqs.iter().enumerate().filter(|(_, f)| !f.draft) {
         for (question_index, question) in page.questions.iter().enumerate() {
             documents.push(Document {
-                target: Target::FaqQuestion {
-                    page: page_index,
-                    question: question_index,
-                },
+                target: Target::FaqQuestion { page: page_index, question: question_index },
                 title: question.question.clone(),
                 summary: "",
                 headings: vec![page.title.clone()],

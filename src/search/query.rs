@@ -15,9 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
@@ -88,12 +86,7 @@ pub struct Planner<'a> {
 
 /// Cuts a query to [`MAX_QUERY_CHARS`] characters and trims it.
 pub fn truncate(query: &str) -> String {
-    query
-        .chars()
-        .take(MAX_QUERY_CHARS)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    query.chars().take(MAX_QUERY_CHARS).collect::<String>().trim().to_string()
 }
 
 impl Planner<'_> {
@@ -102,11 +95,8 @@ impl Planner<'_> {
         let mut words = tokens(&mut self.words, &truncate(query));
         words.truncate(MAX_WORDS);
         if self.drop_stop_words {
-            let meaningful: Vec<String> = words
-                .iter()
-                .filter(|w| !ENGLISH_STOP_WORDS.contains(&w.as_str()))
-                .cloned()
-                .collect();
+            let meaningful: Vec<String> =
+                words.iter().filter(|w| !ENGLISH_STOP_WORDS.contains(&w.as_str())).cloned().collect();
             if !meaningful.is_empty() {
                 return meaningful;
             }
@@ -149,22 +139,14 @@ impl Planner<'_> {
             // its near neighbours count for less.
             let typo_scale = if known { 0.5 } else { 1.0 };
             for candidate in self.vocabulary.near(word, 4) {
-                let weight = if candidate.distance <= 1 {
-                    TYPO_1_WEIGHT
-                } else {
-                    TYPO_2_WEIGHT
-                } * typo_scale;
+                let weight = if candidate.distance <= 1 { TYPO_1_WEIGHT } else { TYPO_2_WEIGHT } * typo_scale;
                 if let Some(stem) = self.stem_of(&candidate.word) {
                     alternatives.push(self.all_fields(&stem, weight));
                     highlight.entry(stem).or_insert(weight);
                 }
             }
             if is_last && complete_last_word && word.chars().count() >= 2 {
-                let weight = if word.chars().count() == 2 {
-                    PREFIX_WEIGHT * 0.6
-                } else {
-                    PREFIX_WEIGHT
-                };
+                let weight = if word.chars().count() == 2 { PREFIX_WEIGHT * 0.6 } else { PREFIX_WEIGHT };
                 for candidate in self.vocabulary.completions(word, 8) {
                     if let Some(stem) = self.stem_of(&candidate.word) {
                         alternatives.push(self.all_fields(&stem, weight));
@@ -178,10 +160,7 @@ impl Planner<'_> {
                 }
             }
             if !alternatives.is_empty() {
-                clauses.push((
-                    Occur::Should,
-                    Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.1)),
-                ));
+                clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.1))));
             }
         }
         // Two-word synonyms ("two factor" → "2fa").
@@ -194,15 +173,9 @@ impl Planner<'_> {
         }
         if stems.len() >= 2 {
             for (field, weight) in [(self.fields.title, 3.0), (self.fields.body, 1.0)] {
-                let terms: Vec<Term> = stems
-                    .iter()
-                    .map(|s| Term::from_field_text(field, s))
-                    .collect();
+                let terms: Vec<Term> = stems.iter().map(|s| Term::from_field_text(field, s)).collect();
                 let phrase: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(phrase, weight * PHRASE_WEIGHT)),
-                ));
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, weight * PHRASE_WEIGHT))));
             }
         }
         if clauses.is_empty() {
@@ -211,12 +184,7 @@ impl Planner<'_> {
         let mut normalized = stems.clone();
         normalized.sort();
         normalized.dedup();
-        Some(Plan {
-            query: Box::new(BooleanQuery::new(clauses)),
-            highlight,
-            words,
-            normalized: normalized.join(" "),
-        })
+        Some(Plan { query: Box::new(BooleanQuery::new(clauses)), highlight, words, normalized: normalized.join(" ") })
     }
 
     /// The stemmed term in every field, each with its field weight, times `weight`.
@@ -226,25 +194,14 @@ impl Planner<'_> {
             .weighted()
             .iter()
             .map(|&(field, field_weight)| {
-                let term = TermQuery::new(
-                    Term::from_field_text(field, stem),
-                    IndexRecordOption::WithFreqs,
-                );
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(term), field_weight * weight))
-                        as Box<dyn Query>,
-                )
+                let term = TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::WithFreqs);
+                (Occur::Should, Box::new(BoostQuery::new(Box::new(term), field_weight * weight)) as Box<dyn Query>)
             })
             .collect();
         Box::new(BooleanQuery::new(clauses))
     }
 
-    fn synonym_query(
-        &mut self,
-        synonym: &[String],
-        highlight: &mut BTreeMap<String, f32>,
-    ) -> Option<Box<dyn Query>> {
+    fn synonym_query(&mut self, synonym: &[String], highlight: &mut BTreeMap<String, f32>) -> Option<Box<dyn Query>> {
         let stems: Vec<String> = synonym.iter().filter_map(|w| self.stem_of(w)).collect();
         for stem in &stems {
             highlight.entry(stem.clone()).or_insert(SYNONYM_WEIGHT);
@@ -253,24 +210,13 @@ impl Planner<'_> {
             [] => None,
             [single] => Some(self.all_fields(single, SYNONYM_WEIGHT)),
             several => {
-                let fields = [
-                    (self.fields.title, 4.0),
-                    (self.fields.summary, 2.0),
-                    (self.fields.body, 1.0),
-                ];
+                let fields = [(self.fields.title, 4.0), (self.fields.summary, 2.0), (self.fields.body, 1.0)];
                 let clauses = fields
                     .iter()
                     .map(|&(field, weight)| {
-                        let terms: Vec<Term> = several
-                            .iter()
-                            .map(|s| Term::from_field_text(field, s))
-                            .collect();
+                        let terms: Vec<Term> = several.iter().map(|s| Term::from_field_text(field, s)).collect();
                         let phrase: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
-                        (
-                            Occur::Should,
-                            Box::new(BoostQuery::new(phrase, weight * SYNONYM_WEIGHT))
-                                as Box<dyn Query>,
-                        )
+                        (Occur::Should, Box::new(BoostQuery::new(phrase, weight * SYNONYM_WEIGHT)) as Box<dyn Query>)
                     })
                     .collect();
                 Some(Box::new(BooleanQuery::new(clauses)))

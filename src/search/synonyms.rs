@@ -72,7 +72,9 @@ impl Synonyms {
                     if *first != line_no {
                         errors.push(SynonymError {
                             line: line_no,
-                            message: format!("`{key}` is already in the group on line {first}: put all its synonyms on one line"),
+                            message: format!(
+                                "`{key}` is already in the group on line {first}: put all its synonyms on one line"
+                            ),
                         });
                     }
                     continue;
@@ -81,29 +83,43 @@ impl Synonyms {
                 group.push(entry_words);
             }
             if group.len() < 2 {
-                errors.push(SynonymError {
-                    line: line_no,
-                    message: "a synonym group needs at least two entries".into(),
-                });
+                errors
+                    .push(SynonymError { line: line_no, message: "a synonym group needs at least two entries".into() });
                 continue;
             }
-            let group_index = synonyms.groups.len();
-            for entry in &group {
-                synonyms.group_of.insert(entry.join(" "), group_index);
-            }
-            synonyms.groups.push(group);
+            synonyms.push(group);
         }
         (synonyms, errors)
+    }
+
+    /// Combines built-in `defaults` with the help center's own groups: a custom group
+    /// replaces every default group that shares an entry with it.
+    pub fn with_defaults(defaults: Synonyms, custom: Synonyms) -> Synonyms {
+        let mut merged = Synonyms::default();
+        for group in defaults.groups {
+            if group.iter().any(|entry| custom.group_of.contains_key(&entry.join(" "))) {
+                continue;
+            }
+            merged.push(group);
+        }
+        for group in custom.groups {
+            merged.push(group);
+        }
+        merged
+    }
+
+    fn push(&mut self, group: Vec<Vec<String>>) {
+        let index = self.groups.len();
+        for entry in &group {
+            self.group_of.insert(entry.join(" "), index);
+        }
+        self.groups.push(group);
     }
 
     /// The other entries of the group `phrase` (surface words joined by spaces) is in.
     pub fn alternatives(&self, phrase: &str) -> Vec<&[String]> {
         match self.group_of.get(phrase) {
-            Some(&group) => self.groups[group]
-                .iter()
-                .filter(|e| e.join(" ") != phrase)
-                .map(Vec::as_slice)
-                .collect(),
+            Some(&group) => self.groups[group].iter().filter(|e| e.join(" ") != phrase).map(Vec::as_slice).collect(),
             None => Vec::new(),
         }
     }
@@ -120,25 +136,33 @@ mod tests {
 
     #[test]
     fn parses_groups_both_ways() {
-        let (s, errors) = Synonyms::parse(
-            "# comment\ncancel = unsubscribe, Terminate\n2FA, two-factor, mfa\n",
-            &mut words(),
-        );
+        let (s, errors) =
+            Synonyms::parse("# comment\ncancel = unsubscribe, Terminate\n2FA, two-factor, mfa\n", &mut words());
         assert!(errors.is_empty(), "{errors:?}");
-        let alts: Vec<String> = s
-            .alternatives("cancel")
-            .iter()
-            .map(|e| e.join(" "))
-            .collect();
+        let alts: Vec<String> = s.alternatives("cancel").iter().map(|e| e.join(" ")).collect();
         assert_eq!(alts, vec!["unsubscribe", "terminate"]);
-        let alts: Vec<String> = s
-            .alternatives("terminate")
-            .iter()
-            .map(|e| e.join(" "))
-            .collect();
+        let alts: Vec<String> = s.alternatives("terminate").iter().map(|e| e.join(" ")).collect();
         assert_eq!(alts, vec!["cancel", "unsubscribe"]);
         let alts: Vec<String> = s.alternatives("2fa").iter().map(|e| e.join(" ")).collect();
         assert_eq!(alts, vec!["two factor", "mfa"]);
+    }
+
+    #[test]
+    fn custom_groups_replace_overlapping_defaults() {
+        let (defaults, _) = Synonyms::parse("bill = invoice, receipt\nfake = counterfeit\n", &mut words());
+        let (custom, _) = Synonyms::parse("invoice = statement\n", &mut words());
+        let merged = Synonyms::with_defaults(defaults, custom);
+        let alts: Vec<String> = merged.alternatives("invoice").iter().map(|e| e.join(" ")).collect();
+        assert_eq!(alts, vec!["statement"]);
+        assert!(merged.alternatives("bill").is_empty());
+        assert_eq!(merged.alternatives("fake").len(), 1);
+    }
+
+    #[test]
+    fn built_in_defaults_parse_cleanly() {
+        let (defaults, errors) = Synonyms::parse(super::super::DEFAULT_SYNONYMS, &mut words());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(!defaults.is_empty());
     }
 
     #[test]

@@ -81,18 +81,9 @@ impl Vocabulary {
                 Distance::Exact(d) => d,
                 Distance::AtLeast(_) => continue,
             };
-            found.push(Candidate {
-                word: candidate.to_string(),
-                distance,
-                doc_freq,
-            });
+            found.push(Candidate { word: candidate.to_string(), distance, doc_freq });
         }
-        found.sort_by(|a, b| {
-            a.distance
-                .cmp(&b.distance)
-                .then(b.doc_freq.cmp(&a.doc_freq))
-                .then(a.word.cmp(&b.word))
-        });
+        found.sort_by(|a, b| a.distance.cmp(&b.distance).then(b.doc_freq.cmp(&a.doc_freq)).then(a.word.cmp(&b.word)));
         found.truncate(limit);
         found
     }
@@ -107,18 +98,10 @@ impl Vocabulary {
                 continue;
             }
             if let Ok(word) = std::str::from_utf8(key) {
-                found.push(Candidate {
-                    word: word.to_string(),
-                    distance: 0,
-                    doc_freq,
-                });
+                found.push(Candidate { word: word.to_string(), distance: 0, doc_freq });
             }
         }
-        found.sort_by(|a, b| {
-            b.doc_freq
-                .cmp(&a.doc_freq)
-                .then(a.word.len().cmp(&b.word.len()))
-        });
+        found.sort_by(|a, b| b.doc_freq.cmp(&a.doc_freq).then(a.word.len().cmp(&b.word.len())));
         found.truncate(limit);
         found
     }
@@ -164,21 +147,14 @@ mod tests {
         let near: Vec<String> = v.near("passwrod", 5).into_iter().map(|c| c.word).collect();
         assert_eq!(near[0], "password", "a transposition counts as one typo");
         assert!(v.near("cst", 5).is_empty(), "no fuzz for short words");
-        assert_eq!(
-            v.correction("confguration").as_deref(),
-            Some("configuration")
-        );
+        assert_eq!(v.correction("confguration").as_deref(), Some("configuration"));
         assert_eq!(v.correction("password"), None);
     }
 
     #[test]
     fn completes_prefixes_by_frequency() {
         let v = vocabulary();
-        let words: Vec<String> = v
-            .completions("res", 5)
-            .into_iter()
-            .map(|c| c.word)
-            .collect();
+        let words: Vec<String> = v.completions("res", 5).into_iter().map(|c| c.word).collect();
         assert_eq!(words, vec!["reset", "resets"]);
         assert!(v.completions("zzz", 5).is_empty());
     }

@@ -23,10 +23,7 @@ struct Assets {
 }
 
 static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
-    let mut assets = Assets {
-        by_hashed_name: HashMap::new(),
-        hashed_name_of: HashMap::new(),
-    };
+    let mut assets = Assets { by_hashed_name: HashMap::new(), hashed_name_of: HashMap::new() };
     for name in StaticFiles::iter() {
         let Some(file) = StaticFiles::get(&name) else {
             continue;
@@ -36,19 +33,9 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
             Some((stem, ext)) => format!("{stem}.{}.{ext}", &hash[..10]),
             None => format!("{name}.{}", &hash[..10]),
         };
-        let mime = mime_guess::from_path(name.as_ref())
-            .first_or_octet_stream()
-            .to_string();
-        assets
-            .hashed_name_of
-            .insert(name.to_string(), hashed.clone());
-        assets.by_hashed_name.insert(
-            hashed,
-            Asset {
-                bytes: file.data.into_owned(),
-                mime,
-            },
-        );
+        let mime = mime_guess::from_path(name.as_ref()).first_or_octet_stream().to_string();
+        assets.hashed_name_of.insert(name.to_string(), hashed.clone());
+        assets.by_hashed_name.insert(hashed, Asset { bytes: file.data.into_owned(), mime });
     }
     assets
 });
@@ -63,9 +50,7 @@ pub fn url(name: &str) -> String {
 
 /// `/favicon.ico`, which crawlers and old browsers ask for regardless of `<link rel=icon>`.
 pub async fn favicon() -> HttpResponse {
-    HttpResponse::MovedPermanently()
-        .insert_header((header::LOCATION, url("favicon.svg")))
-        .finish()
+    HttpResponse::MovedPermanently().insert_header((header::LOCATION, url("favicon.svg"))).finish()
 }
 
 /// Serves a static file by its hashed name; unknown names are 404.
@@ -75,8 +60,6 @@ pub async fn serve(name: web::Path<String>) -> HttpResponse {
             .insert_header((header::CONTENT_TYPE, asset.mime.as_str()))
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .body(asset.bytes.clone()),
-        None => HttpResponse::NotFound()
-            .content_type("text/plain; charset=utf-8")
-            .body("no such static file\n"),
+        None => HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such static file\n"),
     }
 }

@@ -8,22 +8,18 @@ use super::response;
 use super::AppState;
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 pub async fn sitemap(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let version = state.site.current();
     let library = &version.library;
     let base = &state.info.base_url;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     let mut entry = |path: &str, lastmod: Option<String>| {
-        xml.push_str(&format!(
-            "  <url><loc>{}</loc>",
-            xml_escape(&format!("{base}{path}"))
-        ));
+        xml.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&format!("{base}{path}"))));
         if let Some(date) = lastmod {
             xml.push_str(&format!("<lastmod>{date}</lastmod>"));
         }
@@ -48,9 +44,7 @@ pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
         "User-agent: *\nAllow: /\nDisallow: /search\nDisallow: /staff\n\nSitemap: {}/sitemap.xml\n",
         state.info.base_url
     );
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body(body)
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(body)
 }
 
 pub async fn llms(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -67,11 +61,7 @@ pub async fn llms(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             if article.draft {
                 continue;
             }
-            text.push_str(&format!(
-                "- [{}]({base}{}.md)",
-                article.title,
-                article.url()
-            ));
+            text.push_str(&format!("- [{}]({base}{}.md)", article.title, article.url()));
             if let Some(summary) = &article.summary {
                 text.push_str(&format!(": {summary}"));
             }

@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 
 use super::pages::{
-    self, category_cards, crumbs_for, ArticlePage, CategoryPage, ErrorPage, FaqPageView, HomePage,
-    PageLink, QuestionView, SectionView,
+    self, category_cards, crumbs_for, ArticlePage, CategoryPage, ErrorPage, FaqPageView, HomePage, PageLink,
+    QuestionView, SectionView,
 };
 use super::response::{self, AppError};
 use super::AppState;
@@ -23,33 +23,20 @@ pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> PageResul
         layout,
         tagline: state.info.tagline.clone(),
         categories: category_cards(library),
-        promoted: library
-            .promoted()
-            .into_iter()
-            .map(PageLink::article)
-            .collect(),
+        promoted: library.promoted().into_iter().map(PageLink::article).collect(),
         faqs: library.published_faqs().map(faq_link).collect(),
     };
     response::page(&request, StatusCode::OK, &page)
 }
 
-pub async fn category(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> PageResult {
+pub async fn category(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
     let version = state.site.current();
     let library = &version.library;
     let Some(category) = library.category(&slug) else {
         return not_found_page(&request, &state);
     };
     let links = |indices: &[usize]| -> Vec<PageLink> {
-        indices
-            .iter()
-            .map(|&i| &library.articles[i])
-            .filter(|a| !a.draft)
-            .map(PageLink::article)
-            .collect()
+        indices.iter().map(|&i| &library.articles[i]).filter(|a| !a.draft).map(PageLink::article).collect()
     };
     let sections: Vec<SectionView> = category
         .sections
@@ -63,27 +50,13 @@ pub async fn category(
         .filter(|s| !s.articles.is_empty())
         .collect();
     let page = CategoryPage {
-        layout: pages::layout(
-            &state,
-            &category.url(),
-            &category.title,
-            category.description.as_deref(),
-        ),
-        crumbs: vec![pages::Crumb {
-            title: "Home".into(),
-            url: "/".into(),
-        }],
+        layout: pages::layout(&state, &category.url(), &category.title, category.description.as_deref()),
+        crumbs: vec![pages::Crumb { title: "Home".into(), url: "/".into() }],
         title: category.title.clone(),
         description: category.description.clone().unwrap_or_default(),
         articles: links(&category.articles),
         sections,
-        faqs: category
-            .faqs
-            .iter()
-            .map(|&i| &library.faqs[i])
-            .filter(|f| !f.draft)
-            .map(faq_link)
-            .collect(),
+        faqs: category.faqs.iter().map(|&i| &library.faqs[i]).filter(|f| !f.draft).map(faq_link).collect(),
     };
     if page.articles.is_empty() && page.sections.is_empty() && page.faqs.is_empty() {
         return not_found_page(&request, &state);
@@ -91,11 +64,7 @@ pub async fn category(
     response::page(&request, StatusCode::OK, &page)
 }
 
-pub async fn article(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> PageResult {
+pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
     let version = state.site.current();
     let library = &version.library;
     if let Some(slug) = slug.strip_suffix(".md") {
@@ -112,18 +81,9 @@ pub async fn article(
     };
     let article = &library.articles[index];
     let category = &library.categories[article.category];
-    let mut layout = pages::layout(
-        &state,
-        &article.url(),
-        &article.title,
-        article.summary.as_deref(),
-    );
+    let mut layout = pages::layout(&state, &article.url(), &article.title, article.summary.as_deref());
     layout.og_type = "article";
-    let toc = if article.rendered.toc.len() >= 3 {
-        article.rendered.toc.clone()
-    } else {
-        Vec::new()
-    };
+    let toc = if article.rendered.toc.len() >= 3 { article.rendered.toc.clone() } else { Vec::new() };
     let page = ArticlePage {
         layout,
         crumbs: crumbs_for(category, article.section),
@@ -133,21 +93,13 @@ pub async fn article(
         updated_text: human_date(article.updated),
         toc,
         body_html: article.rendered.html.clone(),
-        related: library
-            .related(index, 5)
-            .into_iter()
-            .map(PageLink::article)
-            .collect(),
+        related: library.related(index, 5).into_iter().map(PageLink::article).collect(),
         source_url: format!("{}.md", article.url()),
     };
     response::page(&request, StatusCode::OK, &page)
 }
 
-pub async fn faq(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> PageResult {
+pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
     let version = state.site.current();
     let library = &version.library;
     if let Some(slug) = slug.strip_suffix(".md") {
@@ -191,11 +143,7 @@ pub async fn legacy_redirect(request: HttpRequest, state: web::Data<AppState>) -
 }
 
 /// Images and other files kept next to the Markdown.
-pub async fn media(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> PageResult {
+pub async fn media(request: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> PageResult {
     let version = state.site.current();
     let Some(file) = version.library.media_file(&path).map(|p| p.to_path_buf()) else {
         return not_found_page(&request, &state);
@@ -218,13 +166,11 @@ pub async fn media(
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let version = state.site.current();
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({
-            "status": "ok",
-            "content_generation": version.generation,
-            "articles": version.library.published().count(),
-        }))
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
+        "status": "ok",
+        "content_generation": version.generation,
+        "articles": version.library.published().count(),
+    }))
 }
 
 /// The 404 page for any unknown URL.
@@ -240,8 +186,7 @@ fn not_found_page(request: &HttpRequest, state: &AppState) -> PageResult {
         layout,
         status: 404,
         heading: "We couldn't find that page".into(),
-        message: "The page may have moved or been removed. Try searching, or pick a topic below."
-            .into(),
+        message: "The page may have moved or been removed. Try searching, or pick a topic below.".into(),
         categories: category_cards(&version.library),
     };
     response::page(request, StatusCode::NOT_FOUND, &page)
@@ -252,11 +197,7 @@ fn markdown_source(request: &HttpRequest, source: String) -> HttpResponse {
 }
 
 fn faq_link(faq: &FaqPage) -> PageLink {
-    PageLink {
-        title: faq.title.clone(),
-        url: faq.url(),
-        summary: faq.summary.clone().unwrap_or_default(),
-    }
+    PageLink { title: faq.title.clone(), url: faq.url(), summary: faq.summary.clone().unwrap_or_default() }
 }
 
 fn human_date(date: NaiveDate) -> String {
@@ -278,8 +219,5 @@ fn faq_json_ld(faq: &FaqPage, base_url: &str) -> String {
         })
         .collect();
     let data = serde_json::json!({ "@context": "https://schema.org", "@type": "FAQPage", "mainEntity": entities });
-    data.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    data.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }

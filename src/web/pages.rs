@@ -78,11 +78,7 @@ pub struct PageLink {
 
 impl PageLink {
     pub fn article(article: &Article) -> Self {
-        Self {
-            title: article.title.clone(),
-            url: article.url(),
-            summary: article.summary.clone().unwrap_or_default(),
-        }
+        Self { title: article.title.clone(), url: article.url(), summary: article.summary.clone().unwrap_or_default() }
     }
 }
 
@@ -114,20 +110,11 @@ pub struct Crumb {
 
 pub fn crumbs_for(category: &Category, section: Option<usize>) -> Vec<Crumb> {
     let mut crumbs = vec![
-        Crumb {
-            title: "Home".into(),
-            url: "/".into(),
-        },
-        Crumb {
-            title: category.title.clone(),
-            url: category.url(),
-        },
+        Crumb { title: "Home".into(), url: "/".into() },
+        Crumb { title: category.title.clone(), url: category.url() },
     ];
     if let Some(section) = section.and_then(|s| category.sections.get(s)) {
-        crumbs.push(Crumb {
-            title: section.title.clone(),
-            url: format!("{}#{}", category.url(), section.slug),
-        });
+        crumbs.push(Crumb { title: section.title.clone(), url: format!("{}#{}", category.url(), section.slug) });
     }
     crumbs
 }

@@ -39,12 +39,8 @@ impl ResponseError for AppError {
                 .to_string(),
             categories: Vec::new(),
         };
-        let body = page
-            .render()
-            .unwrap_or_else(|_| "Internal server error".to_string());
-        HttpResponse::InternalServerError()
-            .content_type("text/html; charset=utf-8")
-            .body(body)
+        let body = page.render().unwrap_or_else(|_| "Internal server error".to_string());
+        HttpResponse::InternalServerError().content_type("text/html; charset=utf-8").body(body)
     }
 }
 
@@ -61,24 +57,13 @@ fn matches_etag(request: &HttpRequest, etag: &str) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .any(|candidate| {
-            candidate == "*" || candidate.trim_start_matches("W/") == etag.trim_start_matches("W/")
-        })
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag.trim_start_matches("W/"))
 }
 
 /// A body with its ETag, or 304 Not Modified when the client has it already.
-pub fn with_etag(
-    request: &HttpRequest,
-    content_type: &str,
-    cache_control: &str,
-    body: String,
-) -> HttpResponse {
+pub fn with_etag(request: &HttpRequest, content_type: &str, cache_control: &str, body: String) -> HttpResponse {
     let etag = etag_for(body.as_bytes());
-    let mut response = if matches_etag(request, &etag) {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
+    let mut response = if matches_etag(request, &etag) { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response
         .insert_header((header::ETAG, etag.clone()))
         .insert_header((header::CACHE_CONTROL, cache_control))
@@ -90,21 +75,12 @@ pub fn with_etag(
 }
 
 /// Renders a page template with status 200 (with ETag) or the given error status.
-pub fn page<T: Template>(
-    request: &HttpRequest,
-    status: StatusCode,
-    template: &T,
-) -> Result<HttpResponse, AppError> {
+pub fn page<T: Template>(request: &HttpRequest, status: StatusCode, template: &T) -> Result<HttpResponse, AppError> {
     let body = template.render()?;
     if status == StatusCode::OK {
         // HTML changes whenever content reloads, so browsers revalidate every time;
         // the ETag makes that a cheap 304.
-        return Ok(with_etag(
-            request,
-            "text/html; charset=utf-8",
-            "no-cache",
-            body,
-        ));
+        return Ok(with_etag(request, "text/html; charset=utf-8", "no-cache", body));
     }
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -114,7 +90,5 @@ pub fn page<T: Template>(
 
 /// A permanent redirect.
 pub fn moved_permanently(location: &str) -> HttpResponse {
-    HttpResponse::MovedPermanently()
-        .insert_header((header::LOCATION, location))
-        .finish()
+    HttpResponse::MovedPermanently().insert_header((header::LOCATION, location)).finish()
 }

@@ -74,11 +74,7 @@ pub async fn page(
         },
     );
     let query = results.query.clone();
-    let title = if query.is_empty() {
-        "Search".to_string()
-    } else {
-        format!("Search: {query}")
-    };
+    let title = if query.is_empty() { "Search".to_string() } else { format!("Search: {query}") };
     let mut layout = pages::layout(&state, "/search", &title, None);
     layout.noindex = true;
     layout.query = query.clone();
@@ -98,12 +94,7 @@ pub async fn page(
     }));
     let last_page = results.total.div_ceil(PAGE_SIZE).clamp(1, MAX_PAGE);
     let popular = if results.hits.is_empty() {
-        version
-            .library
-            .promoted()
-            .into_iter()
-            .map(PageLink::article)
-            .collect()
+        version.library.promoted().into_iter().map(PageLink::article).collect()
     } else {
         Vec::new()
     };
@@ -111,11 +102,7 @@ pub async fn page(
         layout,
         query: query.clone(),
         total: results.total,
-        first_shown: if results.hits.is_empty() {
-            0
-        } else {
-            (page_number - 1) * PAGE_SIZE + 1
-        },
+        first_shown: if results.hits.is_empty() { 0 } else { (page_number - 1) * PAGE_SIZE + 1 },
         last_shown: (page_number - 1) * PAGE_SIZE + results.hits.len(),
         results: results
             .hits
@@ -127,15 +114,8 @@ pub async fn page(
                 snippet_html: hit.snippet_html,
             })
             .collect(),
-        filters: if results.categories.len() > 1 || category.is_some() {
-            filters
-        } else {
-            Vec::new()
-        },
-        suggestion_url: results
-            .suggestion
-            .as_deref()
-            .map(|s| search_url(s, None, 1)),
+        filters: if results.categories.len() > 1 || category.is_some() { filters } else { Vec::new() },
+        suggestion_url: results.suggestion.as_deref().map(|s| search_url(s, None, 1)),
         suggestion: results.suggestion.unwrap_or_default(),
         previous_url: (page_number > 1).then(|| search_url(&query, category, page_number - 1)),
         next_url: (page_number < last_page).then(|| search_url(&query, category, page_number + 1)),
@@ -201,7 +181,5 @@ pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> H
             .collect(),
         suggestion: results.suggestion,
     };
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body)
 }

@@ -12,11 +12,7 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::{json, Value};
 
 const CHROMEDRIVER: &[&str] = &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
-const CHROMIUM: &[&str] = &[
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-];
+const CHROMIUM: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 
 /// A chromedriver process and one browser session, both ended on drop.
 pub struct Browser {
@@ -32,20 +28,17 @@ fn first_existing(candidates: &[&str]) -> Option<PathBuf> {
 impl Browser {
     /// Starts a headless browser, or returns `None` (after printing why) when none is installed.
     pub async fn start() -> Option<Self> {
-        let (Some(driver_path), Some(chromium)) =
-            (first_existing(CHROMEDRIVER), first_existing(CHROMIUM))
-        else {
+        let (Some(driver_path), Some(chromium)) = (first_existing(CHROMEDRIVER), first_existing(CHROMIUM)) else {
             assert!(
                 !super::required("QUIRE_REQUIRE_BROWSER"),
                 "QUIRE_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed"
             );
-            eprintln!("SKIPPED: browser test needs chromium and chromedriver (apt-get install chromium chromium-driver)");
+            eprintln!(
+                "SKIPPED: browser test needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+            );
             return None;
         };
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let mut driver = Command::new(driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::piped())
@@ -73,28 +66,18 @@ impl Browser {
             },
             "goog:loggingPrefs": { "browser": "ALL" },
         });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!("object literal")
-        };
+        let Value::Object(capabilities) = capabilities else { unreachable!("object literal") };
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("browser session");
-        Some(Self {
-            client,
-            driver,
-            _profile: profile,
-        })
+        Some(Self { client, driver, _profile: profile })
     }
 
     /// Console messages at level SEVERE since the last call (errors, CSP violations).
     pub async fn console_errors(&self) -> Vec<String> {
-        let logs = self
-            .client
-            .issue_cmd(ChromeCommand::BrowserLog)
-            .await
-            .expect("browser log");
+        let logs = self.client.issue_cmd(ChromeCommand::BrowserLog).await.expect("browser log");
         logs.as_array()
             .map(|entries| {
                 entries
@@ -110,23 +93,16 @@ impl Browser {
     pub async fn color_scheme(&self, scheme: &str) {
         let params = json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] });
         self.client
-            .issue_cmd(ChromeCommand::Cdp {
-                cmd: "Emulation.setEmulatedMedia",
-                params,
-            })
+            .issue_cmd(ChromeCommand::Cdp { cmd: "Emulation.setEmulatedMedia", params })
             .await
             .expect("emulate color scheme");
     }
 
     /// Emulates a phone-sized viewport.
     pub async fn viewport(&self, width: u32, height: u32, mobile: bool) {
-        let params =
-            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile });
+        let params = json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile });
         self.client
-            .issue_cmd(ChromeCommand::Cdp {
-                cmd: "Emulation.setDeviceMetricsOverride",
-                params,
-            })
+            .issue_cmd(ChromeCommand::Cdp { cmd: "Emulation.setDeviceMetricsOverride", params })
             .await
             .expect("emulate viewport");
     }
@@ -143,10 +119,7 @@ impl Browser {
     /// violations as readable lines. `None` when axe-core is not installed.
     pub async fn axe_violations(&self) -> Option<Vec<String>> {
         let source = axe_source()?;
-        self.client
-            .execute(&source, vec![])
-            .await
-            .expect("inject axe");
+        self.client.execute(&source, vec![]).await.expect("inject axe");
         let result = self
             .client
             .execute_async(
@@ -161,21 +134,13 @@ impl Browser {
         Some(
             result
                 .as_array()
-                .map(|v| {
-                    v.iter()
-                        .filter_map(|s| s.as_str().map(str::to_string))
-                        .collect()
-                })
+                .map(|v| v.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
                 .unwrap_or_default(),
         )
     }
 
     pub async fn close(self) {
-        let Self {
-            client,
-            mut driver,
-            _profile,
-        } = self;
+        let Self { client, mut driver, _profile } = self;
         let _ = client.close().await;
         let _ = driver.kill();
         let _ = driver.wait();
@@ -183,8 +148,7 @@ impl Browser {
 }
 
 fn axe_source() -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/quality/node_modules/axe-core/axe.min.js");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/quality/node_modules/axe-core/axe.min.js");
     match std::fs::read_to_string(&path) {
         Ok(source) => Some(source),
         Err(_) => {
@@ -193,9 +157,7 @@ fn axe_source() -> Option<String> {
                 "QUIRE_REQUIRE_QUALITY=1 but {} is missing (npm ci --prefix tests/quality)",
                 path.display()
             );
-            eprintln!(
-                "SKIPPED: accessibility checks need axe-core (npm ci --prefix tests/quality)"
-            );
+            eprintln!("SKIPPED: accessibility checks need axe-core (npm ci --prefix tests/quality)");
             None
         }
     }
@@ -209,17 +171,11 @@ enum ChromeCommand {
 }
 
 impl WebDriverCompatibleCommand for ChromeCommand {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
         let session = session_id.unwrap_or_default();
         match self {
             ChromeCommand::BrowserLog => base_url.join(&format!("session/{session}/se/log")),
-            ChromeCommand::Cdp { .. } => {
-                base_url.join(&format!("session/{session}/goog/cdp/execute"))
-            }
+            ChromeCommand::Cdp { .. } => base_url.join(&format!("session/{session}/goog/cdp/execute")),
         }
     }
 

@@ -44,9 +44,7 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout");
         // The server prints this line once its socket accepts connections.
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read stdout");
+        BufReader::new(stdout).read_line(&mut line).expect("read stdout");
         let base = line
             .trim()
             .strip_prefix("quire: listening on ")

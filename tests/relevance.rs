@@ -1,0 +1,180 @@
+//! Search quality against hand-written relevance sets (`tests/relevance/*.txt`):
+//! recall@1, recall@3 and MRR@10 per kind of query. Fails when recall@3 drops below
+//! the level reached when the set was written (a regression guard, not a timing).
+//!
+//! It also writes `target/relevance/<set>.json` (Quire's ranks and the indexed pages)
+//! for `bench/relevance/compare.mjs`, which runs a client-side search library on the
+//! same pages and queries.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use quire::content::{self, Library, LoadOptions};
+use quire::search::{SearchIndex, SearchRequest, SearchSettings, Target};
+use serde_json::json;
+
+struct Case {
+    kind: String,
+    query: String,
+    expected: Vec<String>,
+}
+
+fn read_cases(name: &str) -> Vec<Case> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/relevance").join(name);
+    let text = std::fs::read_to_string(&path).expect("relevance set");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let parts: Vec<&str> = line.splitn(3, " | ").collect();
+            assert_eq!(parts.len(), 3, "bad line in {name}: {line}");
+            Case {
+                kind: parts[0].trim().to_string(),
+                query: parts[1].trim().to_string(),
+                expected: parts[2].split(" || ").map(|t| t.trim().to_string()).collect(),
+            }
+        })
+        .collect()
+}
+
+fn title_of(library: &Library, target: Target) -> String {
+    match target {
+        Target::Article(i) => library.articles[i].title.clone(),
+        Target::FaqQuestion { page, question } => library.faqs[page].questions[question].question.clone(),
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Score {
+    cases: usize,
+    at1: usize,
+    at3: usize,
+    reciprocal_rank: f64,
+}
+
+impl Score {
+    fn add(&mut self, rank: Option<usize>) {
+        self.cases += 1;
+        if let Some(rank) = rank {
+            self.at1 += usize::from(rank == 1);
+            self.at3 += usize::from(rank <= 3);
+            if rank <= 10 {
+                self.reciprocal_rank += 1.0 / rank as f64;
+            }
+        }
+    }
+    fn recall1(&self) -> f64 {
+        self.at1 as f64 / self.cases as f64
+    }
+    fn recall3(&self) -> f64 {
+        self.at3 as f64 / self.cases as f64
+    }
+    fn mrr(&self) -> f64 {
+        self.reciprocal_rank / self.cases as f64
+    }
+}
+
+/// Runs a set; returns scores per kind (and "all"), printing a table and misses.
+fn evaluate(set: &str, content_dir: &Path, options: &LoadOptions<'_>) -> BTreeMap<String, Score> {
+    let library = content::load(content_dir, options);
+    let (index, _) = SearchIndex::build(&library, &SearchSettings::default(), content_dir).expect("index");
+    let cases = read_cases(&format!("{set}.txt"));
+    let all_titles: Vec<String> = library
+        .published()
+        .map(|a| a.title.clone())
+        .chain(library.faqs.iter().flat_map(|f| f.questions.iter().map(|q| q.question.clone())))
+        .collect();
+    let mut scores: BTreeMap<String, Score> = BTreeMap::new();
+    let mut report_cases = Vec::new();
+    for case in &cases {
+        for title in &case.expected {
+            assert!(all_titles.contains(title), "{set}: expected title {title:?} is not a page");
+        }
+        let results = index.search(
+            &library,
+            &SearchRequest { query: &case.query, limit: 10, complete_last_word: true, ..SearchRequest::default() },
+        );
+        let titles: Vec<String> = results.hits.iter().map(|h| title_of(&library, h.target)).collect();
+        let rank = titles.iter().position(|t| case.expected.contains(t)).map(|p| p + 1);
+        if rank.is_none_or(|r| r > 3) {
+            eprintln!(
+                "  {set} miss@3 [{}] {:?}: got {:?}",
+                case.kind,
+                case.query,
+                titles.iter().take(3).collect::<Vec<_>>()
+            );
+        }
+        scores.entry(case.kind.clone()).or_default().add(rank);
+        scores.entry("all".into()).or_default().add(rank);
+        report_cases
+            .push(json!({ "kind": case.kind, "query": case.query, "expected": case.expected, "quire": titles }));
+    }
+    eprintln!("relevance set {set}: {} queries", cases.len());
+    eprintln!("  {:10} {:>5} {:>9} {:>9} {:>8}", "kind", "n", "recall@1", "recall@3", "MRR@10");
+    for (kind, s) in &scores {
+        eprintln!("  {kind:10} {:>5} {:>9.3} {:>9.3} {:>8.3}", s.cases, s.recall1(), s.recall3(), s.mrr());
+    }
+    write_report(set, &library, &report_cases);
+    scores
+}
+
+fn write_report(set: &str, library: &Library, cases: &[serde_json::Value]) {
+    let pages: Vec<serde_json::Value> = library
+        .published()
+        .map(|a| {
+            json!({
+                "title": a.title,
+                "summary": a.summary.clone().unwrap_or_default(),
+                "headings": a.rendered.headings.join(" "),
+                "tags": a.tags.join(" "),
+                "category": library.categories[a.category].title,
+                "body": a.rendered.plain_text,
+            })
+        })
+        .chain(library.faqs.iter().filter(|f| !f.draft).flat_map(|f| {
+            f.questions.iter().map(move |q| {
+                json!({ "title": q.question, "summary": "", "headings": f.title, "tags": "", "category": library.categories[f.category].title, "body": q.answer.plain_text })
+            })
+        }))
+        .collect();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/relevance");
+    std::fs::create_dir_all(&dir).expect("report dir");
+    let report = json!({ "set": set, "pages": pages, "cases": cases });
+    std::fs::write(dir.join(format!("{set}.json")), report.to_string()).expect("write report");
+}
+
+/// Fails when recall@3 of any kind drops below `floors`.
+fn guard(set: &str, scores: &BTreeMap<String, Score>, floors: &[(&str, f64)]) {
+    for (kind, floor) in floors {
+        let recall3 = scores.get(*kind).map(Score::recall3).unwrap_or(0.0);
+        assert!(recall3 >= *floor, "{set}: recall@3 for {kind} queries fell to {recall3:.3} (floor {floor})");
+    }
+}
+
+#[test]
+fn sample_content_relevance() {
+    let dir = common::sample_content();
+    let scores = evaluate("sample", &dir, &LoadOptions::default());
+    guard("sample", &scores, &SAMPLE_FLOORS);
+}
+
+#[test]
+fn arduino_corpus_relevance() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/arduino-help");
+    if !dir.is_dir() {
+        assert!(!common::required("QUIRE_REQUIRE_CORPUS"), "QUIRE_REQUIRE_CORPUS=1 but {} is missing", dir.display());
+        eprintln!("SKIPPED: corpus {} not found", dir.display());
+        return;
+    }
+    let options = LoadOptions { old_hosts: vec!["support.arduino.cc".into()], ..LoadOptions::default() };
+    let scores = evaluate("arduino", &dir, &options);
+    guard("arduino", &scores, &ARDUINO_FLOORS);
+}
+
+/// recall@3 floors, set just below what the sets reached when written.
+const SAMPLE_FLOORS: [(&str, f64); 6] =
+    [("all", 0.93), ("title", 0.95), ("question", 0.77), ("typo", 0.9), ("short", 0.9), ("prefix", 0.9)];
+const ARDUINO_FLOORS: [(&str, f64); 6] =
+    [("all", 0.9), ("title", 0.95), ("question", 0.78), ("typo", 0.85), ("short", 0.9), ("prefix", 0.9)];
