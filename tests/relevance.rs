@@ -178,3 +178,24 @@ const SAMPLE_FLOORS: [(&str, f64); 6] =
     [("all", 0.93), ("title", 0.95), ("question", 0.77), ("typo", 0.9), ("short", 0.9), ("prefix", 0.9)];
 const ARDUINO_FLOORS: [(&str, f64); 6] =
     [("all", 0.9), ("title", 0.95), ("question", 0.78), ("typo", 0.85), ("short", 0.9), ("prefix", 0.9)];
+
+/// `QUIRE_EXPLAIN="a query" cargo test --test relevance explain -- --nocapture` prints,
+/// for the sample content, the top pages for the whole query and for each word alone:
+/// a quick way to see which word drags a wrong page up.
+#[test]
+fn explain() {
+    let Ok(query) = std::env::var("QUIRE_EXPLAIN") else { return };
+    let dir = common::sample_content();
+    let library = content::load(&dir, &LoadOptions::default());
+    let (index, _) = SearchIndex::build(&library, &SearchSettings::default(), &dir).expect("index");
+    let words: Vec<String> = query.split_whitespace().map(str::to_string).collect();
+    for part in std::iter::once(query.clone()).chain(words) {
+        let results = index.search(
+            &library,
+            &SearchRequest { query: &part, limit: 4, complete_last_word: true, ..SearchRequest::default() },
+        );
+        let top: Vec<String> =
+            results.hits.iter().map(|h| format!("{:.2} {}", h.score, title_of(&library, h.target))).collect();
+        eprintln!("{part:?}: {top:?}");
+    }
+}

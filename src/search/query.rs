@@ -56,11 +56,17 @@ impl Fields {
 }
 
 /// Weights of the kinds of match relative to the exact word.
-const TYPO_1_WEIGHT: f32 = 0.35;
-const TYPO_2_WEIGHT: f32 = 0.2;
+const TYPO_1_WEIGHT: f32 = 0.7;
+const TYPO_2_WEIGHT: f32 = 0.45;
+/// Typo weights are scaled by this when the word itself is in the help center: then
+/// the customer probably spelled the word they meant.
+const KNOWN_WORD_TYPO_SCALE: f32 = 0.3;
 const PREFIX_WEIGHT: f32 = 0.5;
 const SYNONYM_WEIGHT: f32 = 0.8;
 const PHRASE_WEIGHT: f32 = 1.5;
+const ALL_WORDS_WEIGHT: f32 = 0.25;
+/// How much a word's matches in its other fields add to its best field's score.
+const OTHER_FIELDS_SHARE: f32 = 0.3;
 
 /// A planned query.
 pub struct Plan {
@@ -137,7 +143,7 @@ impl Planner<'_> {
             }
             // A word that exists in the help center is probably spelled as meant:
             // its near neighbours count for less.
-            let typo_scale = if known { 0.5 } else { 1.0 };
+            let typo_scale = if known { KNOWN_WORD_TYPO_SCALE } else { 1.0 };
             for candidate in self.vocabulary.near(word, 4) {
                 let weight = if candidate.distance <= 1 { TYPO_1_WEIGHT } else { TYPO_2_WEIGHT } * typo_scale;
                 if let Some(stem) = self.stem_of(&candidate.word) {
@@ -163,8 +169,20 @@ impl Planner<'_> {
                 clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.1))));
             }
         }
+        // Coordination: a page matching every word (in any of its forms) scores again,
+        // so it outranks pages that repeat one of the words many times.
+        if clauses.len() >= 2 {
+            let every_word: Vec<(Occur, Box<dyn Query>)> =
+                clauses.iter().map(|(_, q)| (Occur::Must, q.box_clone())).collect();
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(BooleanQuery::new(every_word)), ALL_WORDS_WEIGHT)),
+            ));
+        }
         // Two-word synonyms ("two factor" → "2fa").
-        for pair in words.windows(2) {
+        // Looked up before filler words are dropped: "power on" must meet "turn on".
+        let all_words = tokens(&mut self.words, &truncate(query));
+        for pair in all_words.windows(2) {
             for synonym in self.synonyms.alternatives(&pair.join(" ")) {
                 if let Some(query) = self.synonym_query(synonym, &mut highlight) {
                     clauses.push((Occur::Should, query));
@@ -188,17 +206,19 @@ impl Planner<'_> {
     }
 
     /// The stemmed term in every field, each with its field weight, times `weight`.
+    /// The word's best field counts fully and the others a little ("best fields"), so a
+    /// common word found in every field cannot outweigh a rare, decisive one.
     fn all_fields(&self, stem: &str, weight: f32) -> Box<dyn Query> {
-        let clauses: Vec<(Occur, Box<dyn Query>)> = self
+        let per_field: Vec<Box<dyn Query>> = self
             .fields
             .weighted()
             .iter()
             .map(|&(field, field_weight)| {
                 let term = TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::WithFreqs);
-                (Occur::Should, Box::new(BoostQuery::new(Box::new(term), field_weight * weight)) as Box<dyn Query>)
+                Box::new(BoostQuery::new(Box::new(term), field_weight * weight)) as Box<dyn Query>
             })
             .collect();
-        Box::new(BooleanQuery::new(clauses))
+        Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, OTHER_FIELDS_SHARE))
     }
 
     fn synonym_query(&mut self, synonym: &[String], highlight: &mut BTreeMap<String, f32>) -> Option<Box<dyn Query>> {
