@@ -3,6 +3,7 @@
 //! - [`content`] loads and renders the Markdown help center (no I/O after load).
 //! - [`search`] indexes one content version with tantivy and answers queries.
 //! - [`site`] holds the current content version and swaps in new ones on change.
+//! - [`store`] is the SQLite database (search log); the only module with SQL.
 //! - [`web`] is the only module that knows HTTP and templates.
 //! - [`check`] is `quire check`; [`config`] is the configuration.
 
@@ -12,6 +13,7 @@ pub mod content;
 pub mod logging;
 pub mod search;
 pub mod site;
+pub mod store;
 pub mod web;
 
 use std::net::TcpListener;
@@ -36,9 +38,10 @@ pub fn serve(config: config::Config) -> Result<()> {
         config.content.display()
     );
     let _watcher = if config.watch { Some(site::watch(Arc::clone(&site))?) } else { None };
+    let store = Arc::new(store::Store::open(&config.data)?);
     let info = web::SiteInfo::new(&config, address);
     actix_web::rt::System::new().block_on(async move {
-        let server = web::server(Arc::clone(&site), info, listener)?;
+        let server = web::server(Arc::clone(&site), store, info, listener)?;
         println!("quire: listening on http://{address}");
         tracing::info!("listening on http://{address}");
         server.await.context("server failed")

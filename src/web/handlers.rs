@@ -148,9 +148,8 @@ pub async fn media(request: HttpRequest, state: web::Data<AppState>, path: web::
     let Some(file) = version.library.media_file(&path).map(|p| p.to_path_buf()) else {
         return not_found_page(&request, &state);
     };
-    let bytes = match web::block(move || std::fs::read(file)).await? {
-        Ok(bytes) => bytes,
-        Err(_) => return not_found_page(&request, &state),
+    let Ok(bytes) = super::blocking(move || Ok(std::fs::read(file)?)).await else {
+        return not_found_page(&request, &state);
     };
     let mime = mime_guess::from_path(path.as_str()).first_or_octet_stream();
     Ok(HttpResponse::Ok()

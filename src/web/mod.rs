@@ -23,6 +23,7 @@ use actix_web::{guard, middleware, web, App, HttpServer};
 
 use crate::config::Config;
 use crate::site::Site;
+use crate::store::Store;
 
 /// Presentation facts every page needs, fixed at start-up.
 #[derive(Debug, Clone)]
@@ -46,10 +47,21 @@ impl SiteInfo {
     }
 }
 
-/// Shared, read-only state of every worker.
+/// Shared state of every worker.
 pub struct AppState {
     pub site: Arc<Site>,
+    pub store: Arc<Store>,
     pub info: SiteInfo,
+}
+
+/// Runs blocking work (SQLite, file reads) on actix's blocking thread pool. Handlers
+/// never block an executor thread any other way.
+pub async fn blocking<T, F>(work: F) -> Result<T, response::AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+{
+    Ok(web::block(work).await??)
 }
 
 /// Content-Security-Policy for every response: no inline script or style anywhere.
@@ -58,8 +70,8 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 /// Starts serving on `listener`; the returned server stops on SIGINT/SIGTERM after
 /// finishing the requests in flight.
-pub fn server(site: Arc<Site>, info: SiteInfo, listener: TcpListener) -> std::io::Result<Server> {
-    let state = web::Data::new(AppState { site, info });
+pub fn server(site: Arc<Site>, store: Arc<Store>, info: SiteInfo, listener: TcpListener) -> std::io::Result<Server> {
+    let state = web::Data::new(AppState { site, store, info });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -114,6 +126,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/", read().to(handlers::home))
         .route("/search", read().to(search::page))
         .route("/api/search", read().to(search::api))
+        .route("/search/click", read().to(search::click))
         .route("/categories/{slug}", read().to(handlers::category))
         .route("/articles/{slug}", read().to(handlers::article))
         .route("/faq/{slug}", read().to(handlers::faq))

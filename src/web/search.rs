@@ -1,15 +1,18 @@
 //! `/search` (the results page, works without JavaScript) and `/api/search` (JSON for
 //! as-you-type suggestions).
 
+use std::sync::Arc;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::{Deserialize, Serialize};
 
 use super::pages::{self, PageLink, SearchPage};
 use super::response::{self, AppError};
 use super::AppState;
 use crate::search::{SearchRequest, SearchResults, MAX_LIMIT};
+use crate::store::{SearchRecord, SearchSource};
 
 /// Results per page on `/search`.
 const PAGE_SIZE: usize = 10;
@@ -40,8 +43,25 @@ pub struct FilterView {
     pub current: bool,
 }
 
+/// Characters escaped in a query-string value: the ones with meaning in a URL.
+const QUERY_VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'=')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\'');
+
 fn encode(value: &str) -> String {
-    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 fn search_url(query: &str, category: Option<&str>, page: usize) -> String {
@@ -74,6 +94,12 @@ pub async fn page(
         },
     );
     let query = results.query.clone();
+    // Log the search itself, not its refinements (other pages, category filters).
+    let search_id = if !query.is_empty() && page_number == 1 && category.is_none() {
+        log_search(&state, &results, SearchSource::Page).await
+    } else {
+        None
+    };
     let title = if query.is_empty() { "Search".to_string() } else { format!("Search: {query}") };
     let mut layout = pages::layout(&state, "/search", &title, None);
     layout.noindex = true;
@@ -107,9 +133,13 @@ pub async fn page(
         results: results
             .hits
             .into_iter()
-            .map(|hit| ResultView {
+            .enumerate()
+            .map(|(i, hit)| ResultView {
+                url: match search_id {
+                    Some(id) => click_url(id, (page_number - 1) * PAGE_SIZE + i + 1, &hit.url),
+                    None => hit.url,
+                },
                 title_html: hit.title_html,
-                url: hit.url,
                 category: hit.category,
                 snippet_html: hit.snippet_html,
             })
@@ -124,6 +154,78 @@ pub async fn page(
         popular,
     };
     response::page(&request, StatusCode::OK, &page)
+}
+
+/// Records a search in the log; a failure is logged and does not fail the page.
+async fn log_search(state: &AppState, results: &SearchResults, source: SearchSource) -> Option<i64> {
+    let store = Arc::clone(&state.store);
+    let (query, normalized, count) = (results.query.clone(), results.normalized.clone(), results.total);
+    let logged = super::blocking(move || {
+        store.record_search(&SearchRecord { query: &query, normalized: &normalized, result_count: count, source })
+    })
+    .await;
+    match logged {
+        Ok(id) => Some(id),
+        Err(err) => {
+            tracing::error!("cannot log a search: {err}");
+            None
+        }
+    }
+}
+
+/// The link a result points at: through `/search/click`, which records the click and
+/// redirects, so click-through works without JavaScript.
+fn click_url(search_id: i64, rank: usize, target: &str) -> String {
+    format!("/search/click?sid={search_id}&rank={rank}&to={}", encode(target))
+}
+
+#[derive(Deserialize)]
+pub struct ClickParams {
+    /// The logged search the click belongs to (results page).
+    sid: Option<i64>,
+    /// The query, for picks from as-you-type suggestions (not logged before).
+    q: Option<String>,
+    rank: Option<u32>,
+    to: String,
+}
+
+/// Only pages of this help center may be redirect targets: never an open redirect.
+fn is_local_page(url: &str) -> bool {
+    (url.starts_with("/articles/") || url.starts_with("/faq/"))
+        && !url.contains("//")
+        && !url.contains('\\')
+        && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// `GET /search/click`: record which result was opened, then redirect to it.
+pub async fn click(state: web::Data<AppState>, params: web::Query<ClickParams>) -> Result<HttpResponse, AppError> {
+    let ClickParams { sid, q, rank, to } = params.into_inner();
+    if !is_local_page(&to) {
+        return Ok(HttpResponse::BadRequest()
+            .content_type("text/plain; charset=utf-8")
+            .body("`to` must be the address of an article or FAQ page of this help center\n"));
+    }
+    let rank = rank.unwrap_or(0).min(1_000);
+    let search_id = match (sid, q) {
+        (Some(id), _) => Some(id),
+        (None, Some(query)) if !query.trim().is_empty() => {
+            let version = state.site.current();
+            let results = version.search.search(
+                &version.library,
+                &SearchRequest { query: &query, limit: 1, complete_last_word: true, ..SearchRequest::default() },
+            );
+            log_search(&state, &results, SearchSource::Instant).await
+        }
+        _ => None,
+    };
+    if let Some(id) = search_id {
+        let store = Arc::clone(&state.store);
+        let target = to.clone();
+        if let Err(err) = super::blocking(move || store.record_click(id, &target, rank)).await {
+            tracing::error!("cannot log a click: {err}");
+        }
+    }
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish())
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,199 @@
+//! Everything Quire writes, in one SQLite file in the data folder: the only module
+//! that issues SQL.
+//!
+//! The schema lives in versioned migrations ([`migrations`]); the connection runs in WAL
+//! mode with foreign keys on. All methods block: call them through
+//! `web::blocking` (the one helper that moves work off the async executor), never
+//! directly from a handler.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// File name of the database inside the data folder.
+pub const DATABASE_FILE: &str = "quire.db";
+
+/// The database. One connection, used by one blocking thread at a time.
+pub struct Store {
+    connection: Mutex<Connection>,
+    path: PathBuf,
+}
+
+/// Where a logged search came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchSource {
+    /// The `/search` results page.
+    Page,
+    /// A pick from the as-you-type suggestions.
+    Instant,
+}
+
+impl SearchSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            SearchSource::Page => "page",
+            SearchSource::Instant => "instant",
+        }
+    }
+}
+
+/// One search to record. No IP address or user agent is ever stored.
+#[derive(Debug, Clone)]
+pub struct SearchRecord<'a> {
+    /// The query as typed (trimmed, length-limited), for display in reports.
+    pub query: &'a str,
+    /// The analyzer's normal form, for grouping variants of one need.
+    pub normalized: &'a str,
+    pub result_count: usize,
+    pub source: SearchSource,
+}
+
+/// A logged search, as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedSearch {
+    pub id: i64,
+    pub at: i64,
+    pub query: String,
+    pub normalized: String,
+    pub result_count: i64,
+    pub source: String,
+    pub clicked_url: Option<String>,
+    pub clicked_rank: Option<i64>,
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up
+    /// to date.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        let path = data_dir.join(DATABASE_FILE);
+        let mut connection =
+            Connection::open(&path).with_context(|| format!("cannot open the database {}", path.display()))?;
+        // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps
+        // every committed transaction through a process crash (only a power loss
+        // can take the last ones). busy_timeout covers a second process (quire CLI).
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            )
+            .context("cannot configure the database")?;
+        migrations::apply(&mut connection)
+            .with_context(|| format!("cannot migrate the database {}", path.display()))?;
+        Ok(Self { connection: Mutex::new(connection), path })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with<T>(&self, work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut connection = self.connection.lock().map_err(|_| anyhow::anyhow!("database lock poisoned"))?;
+        Ok(work(&mut connection)?)
+    }
+
+    /// Records a search; returns its id (used to attribute a click to it).
+    pub fn record_search(&self, search: &SearchRecord<'_>) -> Result<i64> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO search_log (at, query, normalized, result_count, source) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![now(), search.query, search.normalized, search.result_count as i64, search.source.as_str()],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    /// Records which result of search `id` was opened; false when there is no such search.
+    pub fn record_click(&self, id: i64, url: &str, rank: u32) -> Result<bool> {
+        self.with(|c| {
+            let changed = c.execute(
+                "UPDATE search_log SET clicked_url = ?2, clicked_rank = ?3 WHERE id = ?1",
+                params![id, url, rank],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// The most recent searches, newest first.
+    pub fn recent_searches(&self, limit: usize) -> Result<Vec<LoggedSearch>> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT id, at, query, normalized, result_count, source, clicked_url, clicked_rank
+                 FROM search_log ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = statement.query_map([limit as i64], |row| {
+                Ok(LoggedSearch {
+                    id: row.get(0)?,
+                    at: row.get(1)?,
+                    query: row.get(2)?,
+                    normalized: row.get(3)?,
+                    result_count: row.get(4)?,
+                    source: row.get(5)?,
+                    clicked_url: row.get(6)?,
+                    clicked_rank: row.get(7)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// One logged search by id.
+    pub fn search(&self, id: i64) -> Result<Option<LoggedSearch>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT id, at, query, normalized, result_count, source, clicked_url, clicked_rank FROM search_log WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok(LoggedSearch {
+                        id: row.get(0)?,
+                        at: row.get(1)?,
+                        query: row.get(2)?,
+                        normalized: row.get(3)?,
+                        result_count: row.get(4)?,
+                        source: row.get(5)?,
+                        clicked_url: row.get(6)?,
+                        clicked_rank: row.get(7)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_searches_and_clicks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let id = store
+            .record_search(&SearchRecord {
+                query: "Reset Password",
+                normalized: "password reset",
+                result_count: 3,
+                source: SearchSource::Page,
+            })
+            .expect("insert");
+        assert!(store.record_click(id, "/articles/reset", 2).expect("click"));
+        assert!(!store.record_click(id + 100, "/articles/reset", 1).expect("no such search"));
+        let logged = store.search(id).expect("read").expect("row");
+        assert_eq!(logged.normalized, "password reset");
+        assert_eq!(logged.clicked_url.as_deref(), Some("/articles/reset"));
+        assert_eq!(logged.clicked_rank, Some(2));
+        drop(store);
+        // Reopening runs the migrations again without harm and keeps the data.
+        let reopened = Store::open(dir.path()).expect("reopen");
+        assert_eq!(reopened.recent_searches(10).expect("read").len(), 1);
+    }
+}

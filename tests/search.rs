@@ -1,0 +1,163 @@
+//! Search over real HTTP: the results page, the JSON API, hostile queries, filters,
+//! pagination, the search log in the real SQLite file, and searching during reloads.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{copy_of_sample_content, raw_client, sample_content, Server};
+use quire::store::Store;
+use serde_json::Value;
+
+async fn api(server: &Server, query: &str) -> Value {
+    let url =
+        reqwest::Url::parse_with_params(&server.url("/api/search"), &[("q", query), ("limit", "5")]).expect("url");
+    let response = raw_client().get(url).send().await.expect("request");
+    assert_eq!(response.status(), 200, "{query:?}");
+    serde_json::from_str(&response.text().await.expect("body")).expect("json")
+}
+
+async fn page(server: &Server, query: &[(&str, &str)]) -> String {
+    let url = reqwest::Url::parse_with_params(&server.url("/search"), query).expect("url");
+    let response = raw_client().get(url).send().await.expect("request");
+    assert_eq!(response.status(), 200);
+    response.text().await.expect("body")
+}
+
+#[tokio::test]
+async fn api_answers_best_first_with_typos_and_prefixes() {
+    let server = Server::start(&sample_content());
+    let result = api(&server, "fornt matter").await;
+    assert_eq!(result["query"], "fornt matter");
+    assert_eq!(result["results"][0]["url"], "/articles/front-matter-reference");
+    assert_eq!(result["results"][0]["category"], "Writing articles");
+    assert!(result["results"][0]["snippet"].as_str().expect("snippet").contains("<mark>"));
+    assert!(result["results"][0]["score"].as_f64().expect("score") > 0.0);
+    assert_eq!(result["suggestion"], "front matter");
+
+    let prefix = api(&server, "callo").await;
+    assert_eq!(prefix["results"][0]["url"], "/articles/callouts-and-notes", "the last word completes as a prefix");
+
+    let faq = api(&server, "do i need a database").await;
+    assert_eq!(faq["results"][0]["url"], "/faq/quire#do-i-need-a-database", "FAQ answers are their own results");
+}
+
+#[tokio::test]
+async fn hostile_queries_never_fail() {
+    let server = Server::start(&sample_content());
+    let long = "password ".repeat(1200);
+    for query in [
+        "",
+        "   ",
+        &long,
+        "!!!???***",
+        "\"unbalanced",
+        "title:foo AND",
+        "*",
+        "~",
+        "a~2 OR (b",
+        "🙂🙃",
+        "مرحبا بالعالم",
+        "\u{0}\u{1}",
+    ] {
+        let result = api(&server, query).await;
+        assert!(result["total"].is_u64(), "{query:?}: {result}");
+    }
+    let long_result = api(&server, &long).await;
+    assert!(long_result["query"].as_str().expect("query").chars().count() <= 256, "queries are cut to 256 characters");
+
+    let html = page(&server, &[("q", "<script>alert(1)</script>")]).await;
+    assert!(!html.contains("<script>alert(1)"), "the query is escaped");
+    assert!(html.contains("&#60;script&#62;alert(1)") || html.contains("&lt;script&gt;alert(1)"));
+}
+
+#[tokio::test]
+async fn results_page_filters_paginates_and_helps_when_nothing_matches() {
+    let server = Server::start(&sample_content());
+    let html = page(&server, &[("q", "article")]).await;
+    assert!(html.contains(r#"<nav class="search-filters" aria-label="Filter by category">"#), "{html}");
+    assert!(html.contains("Writing articles <span class=\"count\">("), "category counts");
+    assert!(html.contains(r#"rel="next""#), "more than one page");
+    let filtered = page(&server, &[("q", "article"), ("category", "feedback-and-metrics")]).await;
+    assert!(filtered.contains(r#"aria-current="page">Feedback and metrics"#), "{filtered}");
+    assert!(!filtered.contains("Front matter reference"), "other categories are filtered out");
+    let second = page(&server, &[("q", "article"), ("page", "2")]).await;
+    assert!(second.contains("rel=\"prev\""));
+
+    let none = page(&server, &[("q", "zzqxv")]).await;
+    assert!(none.contains("No results") && none.contains("couldn’t find anything"), "{none}");
+    assert!(none.contains("Popular articles") && none.contains("Contact support"));
+
+    let misspelled = page(&server, &[("q", "calouts")]).await;
+    assert!(misspelled.contains("Did you mean <a href=\"/search?q=callouts\">callouts</a>?"), "{misspelled}");
+}
+
+#[tokio::test]
+async fn searches_and_clicks_are_logged_without_personal_data() {
+    let server = Server::start(&sample_content());
+    let html = page(&server, &[("q", "Front  Matter")]).await;
+    let click = html
+        .split("href=\"")
+        .find(|part| part.starts_with("/search/click?"))
+        .and_then(|part| part.split('"').next())
+        .expect("results link through the click tracker")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let response = raw_client().get(server.url(&click)).send().await.expect("click");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/articles/front-matter-reference");
+
+    // A pick from the as-you-type suggestions logs the query with its click.
+    let instant = raw_client()
+        .get(server.url("/search/click?q=callo&rank=1&to=%2Farticles%2Fcallouts-and-notes"))
+        .send()
+        .await
+        .expect("instant click");
+    assert_eq!(instant.status(), 303);
+
+    let open_redirect = raw_client()
+        .get(server.url("/search/click?sid=1&to=https%3A%2F%2Fevil.example"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(open_redirect.status(), 400, "never an open redirect");
+
+    let store = Store::open(server.data.path()).expect("open the server's database");
+    let log = store.recent_searches(10).expect("read");
+    assert_eq!(log.len(), 2, "{log:?}");
+    let (instant, first) = (&log[0], &log[1]);
+    assert_eq!(first.query, "Front  Matter");
+    assert_eq!(first.normalized, "front matter");
+    assert!(first.result_count > 0);
+    assert_eq!(first.source, "page");
+    assert_eq!(first.clicked_url.as_deref(), Some("/articles/front-matter-reference"));
+    assert_eq!(first.clicked_rank, Some(1));
+    assert_eq!(instant.source, "instant");
+    assert_eq!(instant.clicked_url.as_deref(), Some("/articles/callouts-and-notes"));
+    let schema: String = rusqlite::Connection::open(store.path())
+        .and_then(|c| c.query_row("SELECT group_concat(sql) FROM sqlite_master", [], |r| r.get(0)))
+        .expect("schema");
+    assert!(!schema.contains("ip") && !schema.contains("agent"), "no IP address or user agent column: {schema}");
+}
+
+#[tokio::test]
+async fn searches_keep_working_while_content_reloads() {
+    let content = copy_of_sample_content();
+    let server = Server::start(content.path());
+    let file = content.path().join("finding-answers/search-tips.md");
+    let original = std::fs::read_to_string(&file).expect("read");
+    let writer = std::thread::spawn(move || {
+        for i in 0..10 {
+            std::fs::write(&file, format!("{original}\n\nEdit number {i}.\n")).expect("write");
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    });
+    let mut answered = 0;
+    while !writer.is_finished() {
+        let result = api(&server, "search tips").await;
+        assert_eq!(result["results"][0]["url"], "/articles/search-tips", "no empty or wrong results during a reload");
+        answered += 1;
+    }
+    writer.join().expect("writer");
+    assert!(answered > 5, "searched {answered} times during the reloads");
+}
