@@ -14,6 +14,143 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", openTargetedQuestion);
+  // As-you-type suggestions: the ARIA 1.2 combobox pattern on top of the plain search
+  // form. Without JavaScript the form simply submits to /search.
+  var DEBOUNCE_MS = 150;
+  var MAX_SUGGESTIONS = 6;
+
+  function enhanceSearch(input) {
+    var form = input.form;
+    if (!form) return;
+    var listId = input.id + "-suggestions";
+    var list = document.createElement("ul");
+    list.id = listId;
+    list.className = "suggestions";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Suggested articles");
+    list.hidden = true;
+    var status = document.createElement("div");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    form.classList.add("has-suggestions");
+    form.appendChild(list);
+    form.appendChild(status);
+
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", listId);
+
+    var results = [];
+    var active = -1;
+    var timer = null;
+    var controller = null;
+    var shownQuery = "";
+
+    function close() {
+      list.hidden = true;
+      list.textContent = "";
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      results = [];
+      active = -1;
+    }
+
+    function highlight(index) {
+      var options = list.querySelectorAll("[role=option]");
+      for (var i = 0; i < options.length; i++) {
+        options[i].setAttribute("aria-selected", i === index ? "true" : "false");
+      }
+      active = index;
+      if (index >= 0) {
+        input.setAttribute("aria-activedescendant", options[index].id);
+        options[index].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function go(index) {
+      var result = results[index];
+      if (!result) return;
+      window.location.href = "/search/click?q=" + encodeURIComponent(shownQuery) +
+        "&rank=" + (index + 1) + "&to=" + encodeURIComponent(result.url);
+    }
+
+    function render(data, query) {
+      list.textContent = "";
+      results = data.results || [];
+      shownQuery = query;
+      results.forEach(function (result, i) {
+        var option = document.createElement("li");
+        option.id = listId + "-" + i;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        var title = document.createElement("span");
+        title.className = "suggestion-title";
+        title.textContent = result.title;
+        var category = document.createElement("span");
+        category.className = "suggestion-category";
+        category.textContent = result.category;
+        option.appendChild(title);
+        option.appendChild(category);
+        // mousedown, not click: it fires before the input loses focus.
+        option.addEventListener("mousedown", function (event) {
+          event.preventDefault();
+          go(i);
+        });
+        list.appendChild(option);
+      });
+      active = -1;
+      list.hidden = results.length === 0;
+      input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      status.textContent = results.length
+        ? results.length + (results.length === 1 ? " suggestion" : " suggestions") + ". Use the up and down arrow keys to choose one."
+        : "No suggestions.";
+    }
+
+    function fetchSuggestions() {
+      var query = input.value.trim();
+      if (query.length < 2) {
+        close();
+        return;
+      }
+      if (controller) controller.abort();
+      controller = new AbortController();
+      fetch("/api/search?limit=" + MAX_SUGGESTIONS + "&q=" + encodeURIComponent(query), { signal: controller.signal })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (data) {
+          if (input.value.trim() === query) render(data, query);
+        })
+        .catch(function () { /* aborted or offline: the form still works */ });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(fetchSuggestions, DEBOUNCE_MS);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" && results.length) {
+        event.preventDefault();
+        highlight((active + 1) % results.length);
+      } else if (event.key === "ArrowUp" && results.length) {
+        event.preventDefault();
+        highlight(active <= 0 ? results.length - 1 : active - 1);
+      } else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        go(active);
+      } else if (event.key === "Escape" && !list.hidden) {
+        event.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    openTargetedQuestion();
+    var inputs = document.querySelectorAll("form[role=search] input[type=search][name=q]");
+    for (var i = 0; i < inputs.length; i++) enhanceSearch(inputs[i]);
+  });
   window.addEventListener("hashchange", openTargetedQuestion);
 })();

@@ -125,3 +125,44 @@ async fn pages_have_no_accessibility_violations_in_either_color_scheme() {
     browser.close().await;
     assert!(problems.is_empty(), "axe violations:\n{}", problems.join("\n"));
 }
+
+#[tokio::test]
+async fn misspelled_query_suggests_as_you_type_and_keyboard_picks_the_article() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start(&sample_content());
+    let c = &browser.client;
+
+    c.goto(&server.url("/")).await.expect("home");
+    let input = c.find(Locator::Css("#q")).await.expect("home search box");
+    assert_eq!(input.attr("role").await.expect("attr").as_deref(), Some("combobox"), "enhanced by JavaScript");
+    input.send_keys("fornt mater").await.expect("type");
+    let first = c.wait().for_element(Locator::Css("#q-suggestions [role=option]")).await.expect("suggestions appear");
+    assert_eq!(
+        first.find(Locator::Css(".suggestion-title")).await.expect("title").text().await.expect("text"),
+        "Front matter reference"
+    );
+    assert_eq!(input.attr("aria-expanded").await.expect("attr").as_deref(), Some("true"));
+    let announced = c
+        .find(Locator::Css("form.has-suggestions [role=status]"))
+        .await
+        .expect("status")
+        .prop("textContent")
+        .await
+        .expect("text");
+    assert!(announced.unwrap_or_default().contains("suggestion"), "the count is announced to screen readers");
+    browser.screenshot("suggestions").await;
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe with suggestions open: {violations:#?}");
+    }
+
+    input.send_keys(&Key::Down.to_string()).await.expect("arrow down");
+    let active = input.attr("aria-activedescendant").await.expect("attr");
+    assert_eq!(active.as_deref(), Some("q-suggestions-0"));
+    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    c.wait()
+        .for_url(&url::Url::parse(&server.url("/articles/front-matter-reference")).expect("url"))
+        .await
+        .expect("lands on the article");
+    assert_clean_console(&browser, "suggestions").await;
+    browser.close().await;
+}
