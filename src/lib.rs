@@ -3,6 +3,7 @@
 //! - [`content`] loads and renders the Markdown help center (no I/O after load).
 //! - [`search`] indexes one content version with tantivy and answers queries.
 //! - [`site`] holds the current content version and swaps in new ones on change.
+//! - [`synthetic`] generates large help centers for benchmarks.
 //! - [`store`] is the SQLite database (search log); the only module with SQL.
 //! - [`web`] is the only module that knows HTTP and templates.
 //! - [`check`] is `quire check`; [`config`] is the configuration.
@@ -14,6 +15,7 @@ pub mod logging;
 pub mod search;
 pub mod site;
 pub mod store;
+pub mod synthetic;
 pub mod web;
 
 use std::net::TcpListener;
@@ -42,8 +44,40 @@ pub fn serve(config: config::Config) -> Result<()> {
     let info = web::SiteInfo::new(&config, address);
     actix_web::rt::System::new().block_on(async move {
         let server = web::server(Arc::clone(&site), store, info, listener)?;
+        // Signal handlers are in place before readiness is announced, so a SIGTERM
+        // right after start still shuts down gracefully instead of killing the process.
+        stop_on_signals(server.handle())?;
         println!("quire: listening on http://{address}");
         tracing::info!("listening on http://{address}");
         server.await.context("server failed")
     })
+}
+
+/// On SIGINT or SIGTERM: stop accepting, finish the requests in flight, exit. The
+/// listeners are registered before this returns.
+#[cfg(unix)]
+fn stop_on_signals(handle: actix_web::dev::ServerHandle) -> Result<()> {
+    use actix_web::rt::signal::unix::{signal, SignalKind};
+    for (kind, name) in [(SignalKind::interrupt(), "SIGINT"), (SignalKind::terminate(), "SIGTERM")] {
+        let mut listener = signal(kind).with_context(|| format!("cannot handle {name}"))?;
+        let handle = handle.clone();
+        actix_web::rt::spawn(async move {
+            if listener.recv().await.is_some() {
+                tracing::info!("{name} received, shutting down");
+                handle.stop(true).await;
+            }
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn stop_on_signals(handle: actix_web::dev::ServerHandle) -> Result<()> {
+    actix_web::rt::spawn(async move {
+        if actix_web::rt::signal::ctrl_c().await.is_ok() {
+            tracing::info!("Ctrl-C received, shutting down");
+            handle.stop(true).await;
+        }
+    });
+    Ok(())
 }

@@ -87,11 +87,34 @@ fn environment_overrides_the_config_file() {
 }
 
 #[test]
-fn server_shuts_down_gracefully_on_sigterm() {
-    let server = common::Server::start(&common::sample_content());
-    let pid = server.pid();
-    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
-    assert!(status.success());
-    let exit = server.wait_for_exit(std::time::Duration::from_secs(10)).expect("exits within 10 s");
-    assert!(exit.success(), "clean exit status after SIGTERM: {exit:?}");
+fn server_shuts_down_gracefully_on_sigterm_and_sigint() {
+    // Sent right after the ready line, which is the hardest moment.
+    for signal in ["-TERM", "-INT"] {
+        let server = common::Server::start(&common::sample_content());
+        let pid = server.pid();
+        let status = Command::new("kill").args([signal, &pid.to_string()]).status().expect("kill");
+        assert!(status.success());
+        let exit = server.wait_for_exit(std::time::Duration::from_secs(10)).expect("exits within 10 s");
+        assert!(exit.success(), "clean exit status after {signal}: {exit:?}");
+    }
+}
+
+#[test]
+fn check_validates_synonyms_and_best_bets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("refunds.md"), "---\ntitle: Refunds\n---\nMoney back.\n").expect("write");
+    std::fs::write(dir.path().join("synonyms.txt"), "refund = money back\n= nothing on the left\n").expect("write");
+    std::fs::write(
+        dir.path().join("best-bets.toml"),
+        "[[bet]]\nqueries = [\"refund\"]\narticles = [\"refunds\", \"no-such-article\"]\n",
+    )
+    .expect("write");
+    let (code, stdout, _) = quire(&["check", "."], dir.path());
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("error: ./synonyms.txt:2: a synonym line needs words on both sides of `=`"), "{stdout}");
+    assert!(
+        stdout
+            .contains("error: ./best-bets.toml:3: best bet article `no-such-article` is not a published article slug"),
+        "{stdout}"
+    );
 }

@@ -100,6 +100,8 @@ pub fn server(site: Arc<Site>, store: Arc<Store>, info: SiteInfo, listener: TcpL
             })
     })
     .shutdown_timeout(10)
+    // Signals are handled by `serve`, installed before the server announces readiness.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)
