@@ -78,7 +78,9 @@ fn queries(kind: &str, titles: &[String]) -> Vec<String> {
 
 fn request<'a>(query: &'a str, kind: &str) -> SearchRequest<'a> {
     let limit = if kind == "as-you-type" { 6 } else { 10 };
-    SearchRequest { query, limit, complete_last_word: true, ..SearchRequest::default() }
+    // The results page counts categories for its filters; suggestions do not.
+    let with_facets = kind != "as-you-type";
+    SearchRequest { query, limit, complete_last_word: true, with_facets, ..SearchRequest::default() }
 }
 
 const KINDS: [&str; 5] = ["title", "question", "typo", "short", "as-you-type"];

@@ -17,6 +17,7 @@ pub mod vocabulary;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
@@ -79,6 +80,8 @@ pub struct SearchRequest<'a> {
     pub limit: usize,
     /// Complete the last word as a prefix (as-you-type and normal searches alike).
     pub complete_last_word: bool,
+    /// Count results per category (the results page's filters; the API skips it).
+    pub with_facets: bool,
 }
 
 /// One result.
@@ -114,7 +117,7 @@ pub struct SearchResults {
     /// Matching documents, in the requested category if any.
     pub total: usize,
     pub hits: Vec<Hit>,
-    /// Matches per category, over all categories.
+    /// Matches per category, over all categories (empty when not requested).
     pub categories: Vec<CategoryCount>,
     /// A respelling of the query with unknown words corrected, when there is one.
     pub suggestion: Option<String>,
@@ -130,6 +133,10 @@ pub struct SearchIndex {
     /// Normalized query → pinned documents.
     best_bets: HashMap<String, Vec<usize>>,
     docs: Vec<DocMeta>,
+    /// Per-document score multipliers (`search_boost`), by `ord`.
+    boosts: Arc<[f32]>,
+    /// Whether any boost differs from 1 (otherwise scores are not tweaked at all).
+    has_boosts: bool,
     stem: TextAnalyzer,
     words: TextAnalyzer,
     drop_stop_words: bool,
@@ -225,7 +232,11 @@ impl SearchIndex {
             custom
         };
         let drop_stop_words = english;
+        let boosts: Arc<[f32]> = docs.iter().map(|d| d.boost).collect();
+        let has_boosts = boosts.iter().any(|&b| (b - 1.0).abs() > f32::EPSILON);
         let mut search = Self {
+            boosts,
+            has_boosts,
             reader,
             fields,
             category_field,
@@ -325,41 +336,37 @@ impl SearchIndex {
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let searcher = self.reader.searcher();
 
-        let mut facets = FacetCollector::for_field("category");
-        facets.add_facet(Facet::root());
-        let filtered: Box<dyn Query> = match request.category {
-            Some(slug) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, plan.query.box_clone()),
-                (
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_facet(self.category_field, &Facet::from_path([slug])),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
-            ])),
-            None => plan.query.box_clone(),
-        };
-        let boosts: Vec<f32> = self.docs.iter().map(|d| d.boost).collect();
-        let top = TopDocs::with_limit(limit).and_offset(request.offset).tweak_score(move |segment: &SegmentReader| {
-            let ords = segment.fast_fields().u64("ord").ok();
-            let boosts = boosts.clone();
-            move |doc: tantivy::DocId, score: Score| {
-                let boost = ords
-                    .as_ref()
-                    .and_then(|o| o.first(doc))
-                    .and_then(|o| boosts.get(o as usize))
-                    .copied()
-                    .unwrap_or(1.0);
-                score * boost
-            }
+        let category_filter = request.category.map(|slug| {
+            let term = Term::from_facet(self.category_field, &Facet::from_path([slug]));
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>
         });
-        let (total, facet_counts, top_docs) = if request.category.is_some() {
-            let facet_counts = searcher.search(&*plan.query, &facets)?;
-            let (total, top_docs) = searcher.search(&*filtered, &(Count, top))?;
-            (total, facet_counts, top_docs)
+        let (query, separate_facets): (Box<dyn Query>, Option<FacetCollector>) = match category_filter {
+            // Counts per category are over all categories, so they need their own pass.
+            Some(filter) => (
+                Box::new(BooleanQuery::new(vec![(Occur::Must, plan.query.box_clone()), (Occur::Must, filter)])),
+                category_counter(request.with_facets),
+            ),
+            None => (plan.query.box_clone(), None),
+        };
+        let combined_facets = if request.category.is_none() { category_counter(request.with_facets) } else { None };
+        let top = TopDocs::with_limit(limit).and_offset(request.offset);
+        let (total, top_docs, facet_counts) = if self.has_boosts {
+            let boosts = Arc::clone(&self.boosts);
+            let boosted = top.tweak_score(move |segment: &SegmentReader| {
+                let ords = segment.fast_fields().u64("ord").ok();
+                let boosts = Arc::clone(&boosts);
+                move |doc: tantivy::DocId, score: Score| {
+                    let boost = ords.as_ref().and_then(|o| o.first(doc)).and_then(|o| boosts.get(o as usize)).copied();
+                    score * boost.unwrap_or(1.0)
+                }
+            });
+            collect(&searcher, &*query, boosted, combined_facets)?
         } else {
-            searcher.search(&*filtered, &(Count, facets, top))?
+            collect(&searcher, &*query, top.order_by_score(), combined_facets)?
+        };
+        let facet_counts = match separate_facets {
+            Some(collector) => Some(searcher.search(&*plan.query, &collector)?),
+            None => facet_counts,
         };
 
         let mut ranked: Vec<(f32, usize)> = Vec::with_capacity(top_docs.len());
@@ -377,11 +384,14 @@ impl SearchIndex {
         let hits = ranked
             .into_iter()
             .take(limit)
-            .map(|(score, position)| self.hit(library, position, score, &title_snippets, &body_snippets))
+            .map(|(score, position)| {
+                self.hit(library, position, score, &title_snippets, &body_snippets, &plan.highlight)
+            })
             .collect();
 
         let mut categories: Vec<CategoryCount> = facet_counts
-            .get(Facet::root())
+            .iter()
+            .flat_map(|counts| counts.get(Facet::root()))
             .filter_map(|(facet, count)| {
                 let slug = facet.to_path().first().map(|s| s.to_string())?;
                 let title = library.category(&slug).map(|c| c.title.clone()).unwrap_or_else(|| slug.clone());
@@ -392,6 +402,12 @@ impl SearchIndex {
 
         let suggestion = self.suggestion(&plan.words);
         Ok(SearchResults { query: query_text, normalized: plan.normalized, total, hits, categories, suggestion })
+    }
+
+    /// Text around the best cluster of matches, for the snippet generator: analyzing
+    /// whole articles for every hit was most of the cost of a search.
+    fn snippet_source<'t>(text: &'t str, highlight: &BTreeMap<String, f32>) -> &'t str {
+        best_window(text, highlight.keys().map(String::as_str))
     }
 
     fn position_of(&self, searcher: &tantivy::Searcher, address: DocAddress) -> tantivy::Result<Option<usize>> {
@@ -440,6 +456,7 @@ impl SearchIndex {
         score: f32,
         titles: &SnippetGenerator,
         bodies: &SnippetGenerator,
+        highlight: &BTreeMap<String, f32>,
     ) -> Hit {
         let meta = &self.docs[position];
         let category = &library.categories[meta.category];
@@ -455,7 +472,7 @@ impl SearchIndex {
             }
         };
         let title_html = highlighted(titles, &title).unwrap_or_else(|| escape(&title));
-        let snippet_html = highlighted(bodies, body)
+        let snippet_html = highlighted(bodies, Self::snippet_source(body, highlight))
             .or_else(|| summary.map(escape))
             .unwrap_or_else(|| escape(&body.chars().take(SNIPPET_CHARS).collect::<String>()));
         Hit {
@@ -486,6 +503,89 @@ impl SearchIndex {
             .collect();
         changed.then(|| corrected.join(" "))
     }
+}
+
+/// A collector of per-category counts, when they are wanted.
+fn category_counter(wanted: bool) -> Option<FacetCollector> {
+    wanted.then(|| {
+        let mut facets = FacetCollector::for_field("category");
+        facets.add_facet(Facet::root());
+        facets
+    })
+}
+
+type Collected = (usize, Vec<(Score, DocAddress)>, Option<tantivy::collector::FacetCounts>);
+
+/// Runs `query` once, collecting the total, the top documents and (optionally) the
+/// per-category counts.
+fn collect<C>(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    top: C,
+    facets: Option<FacetCollector>,
+) -> tantivy::Result<Collected>
+where
+    C: tantivy::collector::Collector<Fruit = Vec<(Score, DocAddress)>>,
+{
+    match facets {
+        Some(facets) => {
+            let (total, counts, docs) = searcher.search(query, &(Count, facets, top))?;
+            Ok((total, docs, Some(counts)))
+        }
+        None => {
+            let (total, docs) = searcher.search(query, &(Count, top))?;
+            Ok((total, docs, None))
+        }
+    }
+}
+
+/// Length in bytes of the text handed to the snippet generator.
+const SNIPPET_WINDOW: usize = 600;
+
+/// The `SNIPPET_WINDOW` bytes of `text` holding the most distinct terms (stems match as
+/// word prefixes, case-insensitively), or the start of the text when none occurs.
+fn best_window<'t, 'a>(text: &'t str, stems: impl Iterator<Item = &'a str>) -> &'t str {
+    if text.len() <= SNIPPET_WINDOW {
+        return text;
+    }
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    for (index, stem) in stems.enumerate() {
+        // Stemming may change a word's end (company → compani): match a shorter prefix.
+        let probe = if stem.len() > 4 { &stem[..stem.len() - 1] } else { stem };
+        if probe.len() < 2 || !probe.is_ascii() {
+            continue;
+        }
+        let starts = lower
+            .match_indices(probe)
+            .map(|(at, _)| at)
+            .filter(|&at| at == 0 || !bytes[at - 1].is_ascii_alphanumeric())
+            .take(64);
+        hits.extend(starts.map(|at| (at, index)));
+    }
+    let window = SNIPPET_WINDOW * 2 / 3;
+    let Some(best) = (if hits.is_empty() {
+        None
+    } else {
+        hits.sort_unstable();
+        let mut best = (0usize, hits[0].0);
+        for (i, &(start, _)) in hits.iter().enumerate() {
+            let mut distinct: Vec<usize> =
+                hits[i..].iter().take_while(|(at, _)| *at < start + window).map(|h| h.1).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if distinct.len() > best.0 {
+                best = (distinct.len(), start);
+            }
+        }
+        Some(best.1)
+    }) else {
+        return &text[..text.floor_char_boundary(SNIPPET_WINDOW)];
+    };
+    let start = text.floor_char_boundary(best.saturating_sub(SNIPPET_WINDOW / 6));
+    let end = text.floor_char_boundary((start + SNIPPET_WINDOW).min(text.len()));
+    &text[start..end]
 }
 
 fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
@@ -545,4 +645,25 @@ fn documents(library: &Library) -> Vec<Document<'_>> {
         }
     }
     documents
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_window;
+
+    #[test]
+    fn snippet_window_finds_the_densest_cluster_of_terms() {
+        let filler = "Nothing relevant here at all. ".repeat(40);
+        let text = format!("{filler}Reset the password once. {filler}To reset your password, open Settings and reset it. {filler}");
+        let window = best_window(&text, ["reset", "password"].into_iter());
+        assert!(window.len() <= super::SNIPPET_WINDOW);
+        assert!(window.contains("To reset your password"), "{window}");
+        let none = best_window(&text, ["zebra"].into_iter());
+        assert!(none.starts_with("Nothing relevant"));
+        let short = best_window("short text", ["text"].into_iter());
+        assert_eq!(short, "short text");
+        // Multi-byte text never splits a character.
+        let accented = "é".repeat(800);
+        assert!(best_window(&accented, ["e"].into_iter()).chars().all(|c| c == 'é'));
+    }
 }

@@ -58,9 +58,6 @@ impl Fields {
 /// Weights of the kinds of match relative to the exact word.
 const TYPO_1_WEIGHT: f32 = 0.7;
 const TYPO_2_WEIGHT: f32 = 0.45;
-/// Typo weights are scaled by this when the word itself is in the help center: then
-/// the customer probably spelled the word they meant.
-const KNOWN_WORD_TYPO_SCALE: f32 = 0.3;
 const PREFIX_WEIGHT: f32 = 0.5;
 const SYNONYM_WEIGHT: f32 = 0.8;
 const PHRASE_WEIGHT: f32 = 1.5;
@@ -131,26 +128,29 @@ impl Planner<'_> {
         }
         let mut highlight = BTreeMap::new();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Per word, its exact or corrected form: what the coordination clause requires.
+        let mut cores: Vec<Box<dyn Query>> = Vec::new();
         let mut stems = Vec::new();
         for (index, word) in words.iter().enumerate() {
             let is_last = index + 1 == words.len();
-            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-            let known = self.vocabulary.doc_freq(word) > 0;
+            let mut core: Vec<Box<dyn Query>> = Vec::new();
             if let Some(stem) = self.stem_of(word) {
-                alternatives.push(self.all_fields(&stem, 1.0));
+                core.push(self.all_fields(&stem, 1.0));
                 highlight.insert(stem.clone(), 1.0);
                 stems.push(stem);
             }
-            // A word that exists in the help center is probably spelled as meant:
-            // its near neighbours count for less.
-            let typo_scale = if known { KNOWN_WORD_TYPO_SCALE } else { 1.0 };
-            for candidate in self.vocabulary.near(word, 4) {
-                let weight = if candidate.distance <= 1 { TYPO_1_WEIGHT } else { TYPO_2_WEIGHT } * typo_scale;
-                if let Some(stem) = self.stem_of(&candidate.word) {
-                    alternatives.push(self.all_fields(&stem, weight));
-                    highlight.entry(stem).or_insert(weight);
+            // A word that exists in the help center is taken as spelled: looking up its
+            // neighbours too cost time and changed no result in the relevance sets.
+            if self.vocabulary.doc_freq(word) == 0 {
+                for candidate in self.vocabulary.near(word, 4) {
+                    let weight = if candidate.distance <= 1 { TYPO_1_WEIGHT } else { TYPO_2_WEIGHT };
+                    if let Some(stem) = self.stem_of(&candidate.word) {
+                        core.push(self.all_fields(&stem, weight));
+                        highlight.entry(stem).or_insert(weight);
+                    }
                 }
             }
+            let mut alternatives: Vec<Box<dyn Query>> = core.iter().map(|q| q.box_clone()).collect();
             if is_last && complete_last_word && word.chars().count() >= 2 {
                 let weight = if word.chars().count() == 2 { PREFIX_WEIGHT * 0.6 } else { PREFIX_WEIGHT };
                 for candidate in self.vocabulary.completions(word, 8) {
@@ -165,15 +165,17 @@ impl Planner<'_> {
                     alternatives.push(query);
                 }
             }
+            if !core.is_empty() {
+                cores.push(Box::new(DisjunctionMaxQuery::new(core)));
+            }
             if !alternatives.is_empty() {
                 clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.1))));
             }
         }
-        // Coordination: a page matching every word (in any of its forms) scores again,
-        // so it outranks pages that repeat one of the words many times.
-        if clauses.len() >= 2 {
-            let every_word: Vec<(Occur, Box<dyn Query>)> =
-                clauses.iter().map(|(_, q)| (Occur::Must, q.box_clone())).collect();
+        // Coordination: a page matching every word scores again, so it outranks pages
+        // that repeat one of the words many times.
+        if cores.len() >= 2 {
+            let every_word: Vec<(Occur, Box<dyn Query>)> = cores.into_iter().map(|q| (Occur::Must, q)).collect();
             clauses.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(Box::new(BooleanQuery::new(every_word)), ALL_WORDS_WEIGHT)),

@@ -91,6 +91,7 @@ pub async fn page(
             offset: (page_number - 1) * PAGE_SIZE,
             limit: PAGE_SIZE,
             complete_last_word: true,
+            with_facets: true,
         },
     );
     let query = results.query.clone();
@@ -265,6 +266,7 @@ pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> H
             offset: 0,
             limit: params.limit.unwrap_or(8).clamp(1, MAX_LIMIT),
             complete_last_word: true,
+            with_facets: false,
         },
     );
     let body = ApiResponse {
