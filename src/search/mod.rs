@@ -565,24 +565,22 @@ fn best_window<'t, 'a>(text: &'t str, stems: impl Iterator<Item = &'a str>) -> &
         hits.extend(starts.map(|at| (at, index)));
     }
     let window = SNIPPET_WINDOW * 2 / 3;
-    let Some(best) = (if hits.is_empty() {
-        None
-    } else {
-        hits.sort_unstable();
-        let mut best = (0usize, hits[0].0);
-        for (i, &(start, _)) in hits.iter().enumerate() {
-            let mut distinct: Vec<usize> =
-                hits[i..].iter().take_while(|(at, _)| *at < start + window).map(|h| h.1).collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if distinct.len() > best.0 {
-                best = (distinct.len(), start);
-            }
-        }
-        Some(best.1)
-    }) else {
+    if hits.is_empty() {
         return &text[..text.floor_char_boundary(SNIPPET_WINDOW)];
-    };
+    }
+    hits.sort_unstable();
+    // Most distinct terms wins; on a tie, most matches.
+    let mut best = ((0usize, 0usize), hits[0].0);
+    for (i, &(start, _)) in hits.iter().enumerate() {
+        let mut terms: Vec<usize> = hits[i..].iter().take_while(|(at, _)| *at < start + window).map(|h| h.1).collect();
+        let matches = terms.len();
+        terms.sort_unstable();
+        terms.dedup();
+        if (terms.len(), matches) > best.0 {
+            best = ((terms.len(), matches), start);
+        }
+    }
+    let best = best.1;
     let start = text.floor_char_boundary(best.saturating_sub(SNIPPET_WINDOW / 6));
     let end = text.floor_char_boundary((start + SNIPPET_WINDOW).min(text.len()));
     &text[start..end]
@@ -654,7 +652,9 @@ mod tests {
     #[test]
     fn snippet_window_finds_the_densest_cluster_of_terms() {
         let filler = "Nothing relevant here at all. ".repeat(40);
-        let text = format!("{filler}Reset the password once. {filler}To reset your password, open Settings and reset it. {filler}");
+        let text = format!(
+            "{filler}Reset the password once. {filler}To reset your password, open Settings and reset it. {filler}"
+        );
         let window = best_window(&text, ["reset", "password"].into_iter());
         assert!(window.len() <= super::SNIPPET_WINDOW);
         assert!(window.contains("To reset your password"), "{window}");
