@@ -566,7 +566,7 @@ fn best_window<'t, 'a>(text: &'t str, stems: impl Iterator<Item = &'a str>) -> &
     }
     let window = SNIPPET_WINDOW * 2 / 3;
     if hits.is_empty() {
-        return &text[..text.floor_char_boundary(SNIPPET_WINDOW)];
+        return &text[..floor_char_boundary(text, SNIPPET_WINDOW)];
     }
     hits.sort_unstable();
     // Most distinct terms wins; on a tie, most matches.
@@ -581,9 +581,18 @@ fn best_window<'t, 'a>(text: &'t str, stems: impl Iterator<Item = &'a str>) -> &
         }
     }
     let best = best.1;
-    let start = text.floor_char_boundary(best.saturating_sub(SNIPPET_WINDOW / 6));
-    let end = text.floor_char_boundary((start + SNIPPET_WINDOW).min(text.len()));
+    let start = floor_char_boundary(text, best.saturating_sub(SNIPPET_WINDOW / 6));
+    let end = floor_char_boundary(text, (start + SNIPPET_WINDOW).min(text.len()));
     &text[start..end]
+}
+
+/// The largest char boundary of `text` at or before `index`.
+fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
 }
 
 fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
