@@ -1,7 +1,9 @@
 //! A synthetic help center of any size, for benchmarks and load tests: realistic
 //! article lengths (a few hundred words, some long), titles, headings, categories and
-//! sections, built from help-center vocabulary with a Zipf-like word distribution.
-//! Deterministic for a given seed, so runs compare.
+//! sections. Text mixes everyday help-center words (Zipf-like: a few very common) with
+//! each article's own topic terms drawn from a 5,000-term lexicon of product and
+//! feature names, as real help centers do ("Nano ESP32", "Wi-Fi firmware"): titles name
+//! their topic, bodies repeat it. Deterministic for a given seed, so runs compare.
 
 use std::path::Path;
 
@@ -197,6 +199,24 @@ impl Rng {
     }
 }
 
+/// Syllables of pseudo product and feature names.
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ra", "ven", "tor", "lux", "ne", "si", "qua", "zen", "fi", "do", "ple", "cor", "tek", "vi",
+    "nor", "sta", "ba", "gen", "ix", "ro", "mu", "tal", "pex", "dra", "su", "lin", "ok",
+];
+/// Number of distinct topic terms.
+const TOPIC_TERMS: usize = 5_000;
+
+/// The `n`-th topic term: two or three syllables, deterministic.
+fn topic_term(n: usize) -> String {
+    let s = SYLLABLES.len();
+    let mut term = format!("{}{}", SYLLABLES[n % s], SYLLABLES[(n / s) % s]);
+    if n >= s * s {
+        term.push_str(SYLLABLES[(n / (s * s)) % s]);
+    }
+    term
+}
+
 /// A generated article's title and its path below the content folder.
 pub struct GeneratedArticle {
     pub title: String,
@@ -224,8 +244,11 @@ pub fn write_help_center(dir: &Path, count: usize, seed: u64) -> std::io::Result
     for i in 0..count {
         let category = i % 12;
         let section = (i / 12) % 4;
-        let title = format!("{} {} {} {}", VERBS[rng.below(VERBS.len())], word(&mut rng), word(&mut rng), i);
-        let summary = sentence(&mut rng);
+        // Topic terms: a Zipf-like pick, so some topics have many articles, most few.
+        let topic = topic_term(rng.zipf(TOPIC_TERMS));
+        let second_topic = topic_term(rng.zipf(TOPIC_TERMS));
+        let title = format!("{} {} {} {} {}", VERBS[rng.below(VERBS.len())], topic, word(&mut rng), second_topic, i);
+        let summary = format!("{} {topic} {}", sentence(&mut rng).trim_end_matches('.'), word(&mut rng));
         // Article bodies: mostly 150–600 words, a few up to ~2,000.
         let paragraphs = if rng.below(10) == 0 { 20 + rng.below(30) } else { 4 + rng.below(12) };
         let mut body = String::new();
@@ -236,6 +259,8 @@ pub fn write_help_center(dir: &Path, count: usize, seed: u64) -> std::io::Result
             let sentences = 2 + rng.below(4);
             let text: Vec<String> = (0..sentences).map(|_| sentence(&mut rng)).collect();
             body.push_str(&text.join(" "));
+            let mention = if rng.below(2) == 0 { &topic } else { &second_topic };
+            body.push_str(&format!(" This applies to {mention}."));
             body.push_str("\n\n");
         }
         let path = format!("category-{category:02}/section-{section}/article-{i:05}.md");

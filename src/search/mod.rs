@@ -407,7 +407,10 @@ impl SearchIndex {
     /// Text around the best cluster of matches, for the snippet generator: analyzing
     /// whole articles for every hit was most of the cost of a search.
     fn snippet_source<'t>(text: &'t str, highlight: &BTreeMap<String, f32>) -> &'t str {
-        best_window(text, highlight.keys().map(String::as_str))
+        // The strongest terms (the words as typed, then corrections) place the window.
+        let mut terms: Vec<(&String, &f32)> = highlight.iter().collect();
+        terms.sort_by(|a, b| b.1.total_cmp(a.1));
+        best_window(text, terms.into_iter().take(MAX_WINDOW_TERMS).map(|(t, _)| t.as_str()))
     }
 
     fn position_of(&self, searcher: &tantivy::Searcher, address: DocAddress) -> tantivy::Result<Option<usize>> {
@@ -539,6 +542,8 @@ where
     }
 }
 
+/// Most terms used to place the snippet window.
+const MAX_WINDOW_TERMS: usize = 4;
 /// Length in bytes of the text handed to the snippet generator.
 const SNIPPET_WINDOW: usize = 600;
 

@@ -61,6 +61,8 @@ const TYPO_2_WEIGHT: f32 = 0.45;
 const PREFIX_WEIGHT: f32 = 0.5;
 const SYNONYM_WEIGHT: f32 = 0.8;
 const PHRASE_WEIGHT: f32 = 1.5;
+/// Completions of a half-typed last word considered (most common first).
+const MAX_COMPLETIONS: usize = 5;
 const ALL_WORDS_WEIGHT: f32 = 0.25;
 /// How much a word's matches in its other fields add to its best field's score.
 const OTHER_FIELDS_SHARE: f32 = 0.3;
@@ -153,7 +155,7 @@ impl Planner<'_> {
             let mut alternatives: Vec<Box<dyn Query>> = core.iter().map(|q| q.box_clone()).collect();
             if is_last && complete_last_word && word.chars().count() >= 2 {
                 let weight = if word.chars().count() == 2 { PREFIX_WEIGHT * 0.6 } else { PREFIX_WEIGHT };
-                for candidate in self.vocabulary.completions(word, 8) {
+                for candidate in self.vocabulary.completions(word, MAX_COMPLETIONS) {
                     if let Some(stem) = self.stem_of(&candidate.word) {
                         alternatives.push(self.all_fields(&stem, weight));
                         highlight.entry(stem).or_insert(weight);
