@@ -553,8 +553,7 @@ fn best_window<'t, 'a>(text: &'t str, stems: impl Iterator<Item = &'a str>) -> &
     if text.len() <= SNIPPET_WINDOW {
         return text;
     }
-    let lower = text.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
+    let bytes = text.as_bytes();
     let mut hits: Vec<(usize, usize)> = Vec::new();
     for (index, stem) in stems.enumerate() {
         // Stemming may change a word's end (company → compani): match a shorter prefix.
@@ -562,12 +561,17 @@ fn best_window<'t, 'a>(text: &'t str, stems: impl Iterator<Item = &'a str>) -> &
         if probe.len() < 2 || !probe.is_ascii() {
             continue;
         }
-        let starts = lower
-            .match_indices(probe)
-            .map(|(at, _)| at)
-            .filter(|&at| at == 0 || !bytes[at - 1].is_ascii_alphanumeric())
-            .take(64);
-        hits.extend(starts.map(|at| (at, index)));
+        // Words appear in lower case or capitalized; scanning for both avoids copying
+        // the whole text to lower case for every hit.
+        let capitalized = format!("{}{}", probe[..1].to_ascii_uppercase(), &probe[1..]);
+        for form in [probe, capitalized.as_str()] {
+            let starts = text
+                .match_indices(form)
+                .map(|(at, _)| at)
+                .filter(|&at| at == 0 || !bytes[at - 1].is_ascii_alphanumeric())
+                .take(32);
+            hits.extend(starts.map(|at| (at, index)));
+        }
     }
     let window = SNIPPET_WINDOW * 2 / 3;
     if hits.is_empty() {
