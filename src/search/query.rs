@@ -42,6 +42,12 @@ pub struct Fields {
 }
 
 impl Fields {
+    /// Fields where a half-typed word may match: not the body, where a prefix found
+    /// somewhere deep in the text is weak evidence and the posting lists are longest.
+    fn for_completions(&self) -> [(Field, f32); 5] {
+        [(self.title, 4.0), (self.keywords, 3.0), (self.headings, 2.0), (self.summary, 2.0), (self.tags, 2.0)]
+    }
+
     fn weighted(&self) -> [(Field, f32); 7] {
         [
             (self.title, 4.0),
@@ -157,7 +163,7 @@ impl Planner<'_> {
                 let weight = if word.chars().count() == 2 { PREFIX_WEIGHT * 0.6 } else { PREFIX_WEIGHT };
                 for candidate in self.vocabulary.completions(word, MAX_COMPLETIONS) {
                     if let Some(stem) = self.stem_of(&candidate.word) {
-                        alternatives.push(self.all_fields(&stem, weight));
+                        alternatives.push(self.in_fields(&self.fields.for_completions(), &stem, weight));
                         highlight.entry(stem).or_insert(weight);
                     }
                 }
@@ -213,9 +219,11 @@ impl Planner<'_> {
     /// The word's best field counts fully and the others a little ("best fields"), so a
     /// common word found in every field cannot outweigh a rare, decisive one.
     fn all_fields(&self, stem: &str, weight: f32) -> Box<dyn Query> {
-        let per_field: Vec<Box<dyn Query>> = self
-            .fields
-            .weighted()
+        self.in_fields(&self.fields.weighted(), stem, weight)
+    }
+
+    fn in_fields(&self, fields: &[(Field, f32)], stem: &str, weight: f32) -> Box<dyn Query> {
+        let per_field: Vec<Box<dyn Query>> = fields
             .iter()
             .map(|&(field, field_weight)| {
                 let term = TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::WithFreqs);
