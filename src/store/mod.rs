@@ -125,22 +125,9 @@ impl Store {
     /// The most recent searches, newest first.
     pub fn recent_searches(&self, limit: usize) -> Result<Vec<LoggedSearch>> {
         self.with(|c| {
-            let mut statement = c.prepare(
-                "SELECT id, at, query, normalized, result_count, source, clicked_url, clicked_rank
-                 FROM search_log ORDER BY id DESC LIMIT ?1",
-            )?;
-            let rows = statement.query_map([limit as i64], |row| {
-                Ok(LoggedSearch {
-                    id: row.get(0)?,
-                    at: row.get(1)?,
-                    query: row.get(2)?,
-                    normalized: row.get(3)?,
-                    result_count: row.get(4)?,
-                    source: row.get(5)?,
-                    clicked_url: row.get(6)?,
-                    clicked_rank: row.get(7)?,
-                })
-            })?;
+            let mut statement =
+                c.prepare(&format!("SELECT {SEARCH_COLUMNS} FROM search_log ORDER BY id DESC LIMIT ?1"))?;
+            let rows = statement.query_map([limit as i64], logged_search)?;
             rows.collect()
         })
     }
@@ -148,25 +135,26 @@ impl Store {
     /// One logged search by id.
     pub fn search(&self, id: i64) -> Result<Option<LoggedSearch>> {
         self.with(|c| {
-            c.query_row(
-                "SELECT id, at, query, normalized, result_count, source, clicked_url, clicked_rank FROM search_log WHERE id = ?1",
-                [id],
-                |row| {
-                    Ok(LoggedSearch {
-                        id: row.get(0)?,
-                        at: row.get(1)?,
-                        query: row.get(2)?,
-                        normalized: row.get(3)?,
-                        result_count: row.get(4)?,
-                        source: row.get(5)?,
-                        clicked_url: row.get(6)?,
-                        clicked_rank: row.get(7)?,
-                    })
-                },
-            )
-            .optional()
+            c.query_row(&format!("SELECT {SEARCH_COLUMNS} FROM search_log WHERE id = ?1"), [id], logged_search)
+                .optional()
         })
     }
+}
+
+/// The columns `logged_search` reads, in its order.
+const SEARCH_COLUMNS: &str = "id, at, query, normalized, result_count, source, clicked_url, clicked_rank";
+
+fn logged_search(row: &rusqlite::Row<'_>) -> rusqlite::Result<LoggedSearch> {
+    Ok(LoggedSearch {
+        id: row.get(0)?,
+        at: row.get(1)?,
+        query: row.get(2)?,
+        normalized: row.get(3)?,
+        result_count: row.get(4)?,
+        source: row.get(5)?,
+        clicked_url: row.get(6)?,
+        clicked_rank: row.get(7)?,
+    })
 }
 
 #[cfg(test)]
