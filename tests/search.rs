@@ -88,6 +88,13 @@ async fn results_page_filters_paginates_and_helps_when_nothing_matches() {
     assert!(none.contains("No results") && none.contains("couldn’t find anything"), "{none}");
     assert!(none.contains("Popular articles") && none.contains("Contact support"));
 
+    let sentence = page(&server, &[("q", "how do i hide an artcle")]).await;
+    assert!(
+        sentence.contains(">how do i hide an article</a>?"),
+        "the suggestion keeps the customer's words: {sentence}"
+    );
+    assert_eq!(sentence.matches("role=\"search\"").count(), 1, "one search box on the results page");
+
     let misspelled = page(&server, &[("q", "calouts")]).await;
     assert!(misspelled.contains("Did you mean <a href=\"/search?q=callouts\">callouts</a>?"), "{misspelled}");
 }

@@ -400,7 +400,8 @@ impl SearchIndex {
             .collect();
         categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)));
 
-        let suggestion = self.suggestion(&plan.words);
+        // Corrected in the customer's own wording, filler words included.
+        let suggestion = self.suggestion(&analysis::tokens(&mut self.words.clone(), &query_text));
         Ok(SearchResults { query: query_text, normalized: plan.normalized, total, hits, categories, suggestion })
     }
 

@@ -104,6 +104,8 @@ pub async fn page(
     let title = if query.is_empty() { "Search".to_string() } else { format!("Search: {query}") };
     let mut layout = pages::layout(&state, "/search", &title, None);
     layout.noindex = true;
+    // The page has its own search box at the top; a second one in the header is noise.
+    layout.header_search = false;
     layout.query = query.clone();
 
     let all_count: u64 = results.categories.iter().map(|c| c.count).sum();
