@@ -78,9 +78,17 @@ fn queries(kind: &str, titles: &[String]) -> Vec<String> {
 
 fn request<'a>(query: &'a str, kind: &str) -> SearchRequest<'a> {
     let limit = if kind == "as-you-type" { 6 } else { 10 };
-    // The results page counts categories for its filters; suggestions do not.
-    let with_facets = kind != "as-you-type";
-    SearchRequest { query, limit, complete_last_word: true, with_facets, ..SearchRequest::default() }
+    // The results page counts categories for its filters; suggestions do not,
+    // and suggestions fetch no snippets (`snippets=0`, as quire.js does).
+    let suggestion = kind == "as-you-type";
+    SearchRequest {
+        query,
+        limit,
+        complete_last_word: true,
+        with_facets: !suggestion,
+        without_snippets: suggestion,
+        ..SearchRequest::default()
+    }
 }
 
 const KINDS: [&str; 5] = ["title", "question", "typo", "short", "as-you-type"];

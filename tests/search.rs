@@ -38,6 +38,14 @@ async fn api_answers_best_first_with_typos_and_prefixes() {
     let prefix = api(&server, "callo").await;
     assert_eq!(prefix["results"][0]["url"], "/articles/callouts-and-notes", "the last word completes as a prefix");
 
+    let url = reqwest::Url::parse_with_params(&server.url("/api/search"), &[("q", "fornt matter"), ("snippets", "0")])
+        .expect("url");
+    let lean: Value =
+        serde_json::from_str(&raw_client().get(url).send().await.expect("request").text().await.expect("body"))
+            .expect("json");
+    assert_eq!(lean["results"][0]["url"], "/articles/front-matter-reference", "same ranking without snippets");
+    assert_eq!(lean["results"][0]["snippet"], "");
+
     let faq = api(&server, "do i need a database").await;
     assert_eq!(faq["results"][0]["url"], "/faq/quire#do-i-need-a-database", "FAQ answers are their own results");
 }

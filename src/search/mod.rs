@@ -82,6 +82,9 @@ pub struct SearchRequest<'a> {
     pub complete_last_word: bool,
     /// Count results per category (the results page's filters; the API skips it).
     pub with_facets: bool,
+    /// Leave titles unhighlighted and snippets empty (as-you-type suggestions show
+    /// neither, and cutting snippets is a large part of a search's cost).
+    pub without_snippets: bool,
 }
 
 /// One result.
@@ -379,14 +382,15 @@ impl SearchIndex {
             self.pin_best_bets(&plan.normalized, request.category, library, &mut ranked);
         }
 
-        let body_snippets = self.snippet_generator(&plan.highlight, self.fields.body, SNIPPET_CHARS);
-        let title_snippets = self.snippet_generator(&plan.highlight, self.fields.title, 400);
+        let snippets = (!request.without_snippets).then(|| Snippets {
+            bodies: self.snippet_generator(&plan.highlight, self.fields.body, SNIPPET_CHARS),
+            titles: self.snippet_generator(&plan.highlight, self.fields.title, 400),
+            highlight: &plan.highlight,
+        });
         let hits = ranked
             .into_iter()
             .take(limit)
-            .map(|(score, position)| {
-                self.hit(library, position, score, &title_snippets, &body_snippets, &plan.highlight)
-            })
+            .map(|(score, position)| self.hit(library, position, score, snippets.as_ref()))
             .collect();
 
         let mut categories: Vec<CategoryCount> = facet_counts
@@ -453,15 +457,7 @@ impl SearchIndex {
         SnippetGenerator::new(terms, self.stem.clone(), field, chars)
     }
 
-    fn hit(
-        &self,
-        library: &Library,
-        position: usize,
-        score: f32,
-        titles: &SnippetGenerator,
-        bodies: &SnippetGenerator,
-        highlight: &BTreeMap<String, f32>,
-    ) -> Hit {
+    fn hit(&self, library: &Library, position: usize, score: f32, snippets: Option<&Snippets<'_>>) -> Hit {
         let meta = &self.docs[position];
         let category = &library.categories[meta.category];
         let (title, url, body, summary) = match meta.target {
@@ -475,10 +471,15 @@ impl SearchIndex {
                 (q.question.clone(), format!("{}#{}", f.url(), q.id), q.answer.plain_text.as_str(), None)
             }
         };
-        let title_html = highlighted(titles, &title).unwrap_or_else(|| escape(&title));
-        let snippet_html = highlighted(bodies, Self::snippet_source(body, highlight))
-            .or_else(|| summary.map(escape))
-            .unwrap_or_else(|| escape(&body.chars().take(SNIPPET_CHARS).collect::<String>()));
+        let (title_html, snippet_html) = match snippets {
+            Some(s) => (
+                highlighted(&s.titles, &title).unwrap_or_else(|| escape(&title)),
+                highlighted(&s.bodies, Self::snippet_source(body, s.highlight))
+                    .or_else(|| summary.map(escape))
+                    .unwrap_or_else(|| escape(&body.chars().take(SNIPPET_CHARS).collect::<String>())),
+            ),
+            None => (escape(&title), String::new()),
+        };
         Hit {
             target: meta.target,
             title,
@@ -616,6 +617,13 @@ fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// What cuts highlighted titles and snippets for one search.
+struct Snippets<'a> {
+    titles: SnippetGenerator,
+    bodies: SnippetGenerator,
+    highlight: &'a BTreeMap<String, f32>,
 }
 
 /// A page as the index sees it.

@@ -92,6 +92,7 @@ pub async fn page(
             limit: PAGE_SIZE,
             complete_last_word: true,
             with_facets: true,
+            without_snippets: false,
         },
     );
     let query = results.query.clone();
@@ -237,6 +238,9 @@ pub struct ApiParams {
     q: String,
     limit: Option<usize>,
     category: Option<String>,
+    /// `snippets=0` leaves snippets empty and titles unhighlighted (faster; the
+    /// suggestions list shows neither).
+    snippets: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -269,6 +273,7 @@ pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> H
             limit: params.limit.unwrap_or(8).clamp(1, MAX_LIMIT),
             complete_last_word: true,
             with_facets: false,
+            without_snippets: matches!(params.snippets.as_deref(), Some("0" | "false" | "no")),
         },
     );
     let body = ApiResponse {
