@@ -79,7 +79,7 @@ fn queries(kind: &str, titles: &[String]) -> Vec<String> {
 fn request<'a>(query: &'a str, kind: &str) -> SearchRequest<'a> {
     let limit = if kind == "as-you-type" { 6 } else { 10 };
     // The results page counts categories for its filters; suggestions do not,
-    // and suggestions fetch no snippets (`snippets=0`, as quire.js does).
+    // and suggestions match headline fields only, without snippets (`suggest=1`, as quire.js asks).
     let suggestion = kind == "as-you-type";
     SearchRequest {
         query,
@@ -87,6 +87,7 @@ fn request<'a>(query: &'a str, kind: &str) -> SearchRequest<'a> {
         complete_last_word: true,
         with_facets: !suggestion,
         without_snippets: suggestion,
+        headlines_only: suggestion,
         ..SearchRequest::default()
     }
 }

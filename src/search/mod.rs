@@ -85,6 +85,9 @@ pub struct SearchRequest<'a> {
     /// Leave titles unhighlighted and snippets empty (as-you-type suggestions show
     /// neither, and cutting snippets is a large part of a search's cost).
     pub without_snippets: bool,
+    /// As-you-type suggestions: match titles, keywords, headings, summaries and tags
+    /// but not article bodies (see [`query::Planner::headlines_only`]).
+    pub headlines_only: bool,
 }
 
 /// One result.
@@ -295,6 +298,10 @@ impl SearchIndex {
     }
 
     fn planner(&self) -> Planner<'_> {
+        self.planner_for(false)
+    }
+
+    fn planner_for(&self, headlines_only: bool) -> Planner<'_> {
         Planner {
             fields: self.fields,
             vocabulary: &self.vocabulary,
@@ -302,6 +309,7 @@ impl SearchIndex {
             stem: self.stem.clone(),
             words: self.words.clone(),
             drop_stop_words: self.drop_stop_words,
+            headlines_only,
         }
     }
 
@@ -321,6 +329,16 @@ impl SearchIndex {
 
     /// Runs a search. Never fails: anything unexpected is logged and answered with no results.
     pub fn search(&self, library: &Library, request: &SearchRequest<'_>) -> SearchResults {
+        let results = self.search_once(library, request);
+        // A question in the customer's words may match only article bodies: rather
+        // no suggestion list than an empty one.
+        if request.headlines_only && results.total == 0 && !results.query.is_empty() {
+            return self.search_once(library, &SearchRequest { headlines_only: false, ..request.clone() });
+        }
+        results
+    }
+
+    fn search_once(&self, library: &Library, request: &SearchRequest<'_>) -> SearchResults {
         match self.try_search(library, request) {
             Ok(results) => results,
             Err(err) => {
@@ -332,7 +350,7 @@ impl SearchIndex {
 
     fn try_search(&self, library: &Library, request: &SearchRequest<'_>) -> tantivy::Result<SearchResults> {
         let query_text = query::truncate(request.query);
-        let mut planner = self.planner();
+        let mut planner = self.planner_for(request.headlines_only);
         let Some(plan) = planner.plan(&query_text, request.complete_last_word) else {
             return Ok(SearchResults { query: query_text, ..SearchResults::default() });
         };

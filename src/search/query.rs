@@ -93,6 +93,10 @@ pub struct Planner<'a> {
     pub stem: TextAnalyzer,
     pub words: TextAnalyzer,
     pub drop_stop_words: bool,
+    /// Match only the fields a suggestion list shows or summarizes (title, keywords,
+    /// headings, summary, tags), not the body: as-you-type answers must be fast, and a
+    /// suggestion whose title does not relate to the words typed is no help.
+    pub headlines_only: bool,
 }
 
 /// Cuts a query to [`MAX_QUERY_CHARS`] characters and trims it.
@@ -200,7 +204,12 @@ impl Planner<'_> {
             }
         }
         if stems.len() >= 2 {
-            for (field, weight) in [(self.fields.title, 3.0), (self.fields.body, 1.0)] {
+            let phrase_fields: &[(Field, f32)] = if self.headlines_only {
+                &[(self.fields.title, 3.0)]
+            } else {
+                &[(self.fields.title, 3.0), (self.fields.body, 1.0)]
+            };
+            for &(field, weight) in phrase_fields {
                 let terms: Vec<Term> = stems.iter().map(|s| Term::from_field_text(field, s)).collect();
                 let phrase: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, weight * PHRASE_WEIGHT))));
@@ -219,7 +228,11 @@ impl Planner<'_> {
     /// The word's best field counts fully and the others a little ("best fields"), so a
     /// common word found in every field cannot outweigh a rare, decisive one.
     fn all_fields(&self, stem: &str, weight: f32) -> Box<dyn Query> {
-        self.in_fields(&self.fields.weighted(), stem, weight)
+        if self.headlines_only {
+            self.in_fields(&self.fields.for_completions(), stem, weight)
+        } else {
+            self.in_fields(&self.fields.weighted(), stem, weight)
+        }
     }
 
     fn in_fields(&self, fields: &[(Field, f32)], stem: &str, weight: f32) -> Box<dyn Query> {
@@ -245,6 +258,7 @@ impl Planner<'_> {
                 let fields = [(self.fields.title, 4.0), (self.fields.summary, 2.0), (self.fields.body, 1.0)];
                 let clauses = fields
                     .iter()
+                    .filter(|(field, _)| !self.headlines_only || *field != self.fields.body)
                     .map(|&(field, weight)| {
                         let terms: Vec<Term> = several.iter().map(|s| Term::from_field_text(field, s)).collect();
                         let phrase: Box<dyn Query> = Box::new(PhraseQuery::new(terms));

@@ -93,6 +93,7 @@ pub async fn page(
             complete_last_word: true,
             with_facets: true,
             without_snippets: false,
+            headlines_only: false,
         },
     );
     let query = results.query.clone();
@@ -241,6 +242,9 @@ pub struct ApiParams {
     /// `snippets=0` leaves snippets empty and titles unhighlighted (faster; the
     /// suggestions list shows neither).
     snippets: Option<String>,
+    /// `suggest=1`: as-you-type suggestions — match titles, headings, summaries,
+    /// keywords and tags only, and no snippets. About twice as fast on large sites.
+    suggest: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -264,6 +268,7 @@ struct ApiResponse {
 /// with `<mark>` around matched words (everything else escaped).
 pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> HttpResponse {
     let version = state.site.current();
+    let suggest = is_on(params.suggest.as_deref());
     let results = version.search.search(
         &version.library,
         &SearchRequest {
@@ -273,7 +278,8 @@ pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> H
             limit: params.limit.unwrap_or(8).clamp(1, MAX_LIMIT),
             complete_last_word: true,
             with_facets: false,
-            without_snippets: matches!(params.snippets.as_deref(), Some("0" | "false" | "no")),
+            without_snippets: suggest || is_off(params.snippets.as_deref()),
+            headlines_only: suggest,
         },
     );
     let body = ApiResponse {
@@ -293,4 +299,12 @@ pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> H
         suggestion: results.suggestion,
     };
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body)
+}
+
+fn is_on(flag: Option<&str>) -> bool {
+    matches!(flag, Some("1" | "true" | "yes"))
+}
+
+fn is_off(flag: Option<&str>) -> bool {
+    matches!(flag, Some("0" | "false" | "no"))
 }
