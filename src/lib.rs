@@ -4,13 +4,17 @@
 //! - [`search`] indexes one content version with tantivy and answers queries.
 //! - [`site`] holds the current content version and swaps in new ones on change.
 //! - [`synthetic`] generates large help centers for benchmarks.
-//! - [`store`] is the SQLite database (search log); the only module with SQL.
+//! - [`feedback`] is votes, effort ratings and the metrics computed from them.
+//! - [`auth`] is staff passwords, tokens and the server key for anonymous visitor ids.
+//! - [`store`] is the SQLite database (search log, votes, counters, staff); the only module with SQL.
 //! - [`web`] is the only module that knows HTTP and templates.
 //! - [`check`] is `quire check`; [`config`] is the configuration.
 
+pub mod auth;
 pub mod check;
 pub mod config;
 pub mod content;
+pub mod feedback;
 pub mod logging;
 pub mod search;
 pub mod site;

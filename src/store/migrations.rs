@@ -21,6 +21,51 @@ fn migrations() -> Migrations<'static> {
             CREATE INDEX search_log_at ON search_log (at);
             CREATE INDEX search_log_normalized ON search_log (normalized);",
         ),
+        // 2: helpfulness votes, per-day page counters, staff accounts and sessions.
+        // Visitors are keyed hashes of a random cookie; no IP address or user agent.
+        M::up(
+            "CREATE TABLE votes (
+                id INTEGER PRIMARY KEY,
+                page TEXT NOT NULL,             -- article slug, or faq slug#question anchor
+                visitor TEXT NOT NULL,          -- keyed hash of the anonymous visitor cookie
+                helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+                effort INTEGER CHECK (effort BETWEEN 1 AND effort_points),
+                effort_points INTEGER NOT NULL CHECK (effort_points IN (5, 7)),
+                effort_low_is_easy INTEGER NOT NULL DEFAULT 1 CHECK (effort_low_is_easy IN (0, 1)),
+                reasons TEXT NOT NULL DEFAULT '',   -- comma-separated reason codes
+                comment TEXT,
+                revision TEXT NOT NULL,         -- hash of the page's source when voted
+                arrival TEXT NOT NULL CHECK (arrival IN ('search', 'browse', 'direct')),
+                search_id INTEGER REFERENCES search_log (id) ON DELETE SET NULL,
+                created_at INTEGER NOT NULL,    -- unix seconds
+                updated_at INTEGER NOT NULL,
+                resolved_by TEXT,
+                resolved_at INTEGER,
+                UNIQUE (page, visitor)
+            );
+            CREATE INDEX votes_updated_at ON votes (updated_at);
+            CREATE INDEX votes_search_id ON votes (search_id);
+            CREATE TABLE page_days (
+                page TEXT NOT NULL,
+                day INTEGER NOT NULL,           -- days since 1970-01-01 UTC
+                views INTEGER NOT NULL DEFAULT 0,
+                escalations INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (day, page)
+            ) WITHOUT ROWID;
+            CREATE TABLE staff (
+                id INTEGER PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                password_hash TEXT NOT NULL,    -- Argon2id PHC string
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE staff_sessions (
+                token_hash TEXT PRIMARY KEY,    -- BLAKE3 of the cookie value
+                staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+                csrf TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            );",
+        ),
     ])
 }
 

@@ -6,7 +6,9 @@
 //! `web::blocking` (the one helper that moves work off the async executor), never
 //! directly from a handler.
 
+pub mod feedback;
 mod migrations;
+pub mod staff;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -1,0 +1,341 @@
+//! What customers tell us about articles: helpfulness votes, effort ratings, reasons
+//! and comments, and the per-day view and escalation counts they are measured against.
+//!
+//! This module holds the vocabulary (votes, reasons, scales, arrivals), the rules for
+//! what a customer may send ([`validate`]), and the metrics computed from stored rows
+//! ([`metrics`]). It knows neither HTTP nor SQL: [`FeedbackStore`] is the narrow
+//! interface storage engines implement (SQLite in `crate::store`).
+
+pub mod metrics;
+
+use std::fmt;
+
+use anyhow::Result;
+
+/// Longest comment kept, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2_000;
+
+/// Why an article did not help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    Inaccurate,
+    Outdated,
+    HardToFollow,
+    DidNotAnswer,
+    MissingSteps,
+}
+
+impl Reason {
+    /// Every reason, in the order the form shows them.
+    pub const ALL: [Reason; 5] =
+        [Reason::DidNotAnswer, Reason::MissingSteps, Reason::HardToFollow, Reason::Outdated, Reason::Inaccurate];
+
+    /// The value stored and sent by forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Inaccurate => "inaccurate",
+            Reason::Outdated => "outdated",
+            Reason::HardToFollow => "hard-to-follow",
+            Reason::DidNotAnswer => "did-not-answer",
+            Reason::MissingSteps => "missing-steps",
+        }
+    }
+
+    /// What the customer reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Inaccurate => "The information is wrong",
+            Reason::Outdated => "It is out of date",
+            Reason::HardToFollow => "It is hard to follow",
+            Reason::DidNotAnswer => "It did not answer my question",
+            Reason::MissingSteps => "Steps are missing",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+}
+
+/// How the reader reached the article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Arrival {
+    /// From a result of this help center's search.
+    Search,
+    /// From another page of this help center.
+    Browse,
+    /// From elsewhere, a bookmark or a typed address.
+    Direct,
+}
+
+impl Arrival {
+    pub const ALL: [Arrival; 3] = [Arrival::Search, Arrival::Browse, Arrival::Direct];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arrival::Search => "search",
+            Arrival::Browse => "browse",
+            Arrival::Direct => "direct",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Arrival> {
+        Arrival::ALL.into_iter().find(|a| a.as_str() == value)
+    }
+}
+
+/// A Customer Effort Score scale: `points` answers, 1 = very easy when `low_is_easy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EffortScale {
+    pub points: u8,
+    pub low_is_easy: bool,
+}
+
+impl EffortScale {
+    /// The configured scale; 5 and 7 points are supported.
+    pub fn new(points: u8) -> Result<Self, String> {
+        match points {
+            5 | 7 => Ok(Self { points, low_is_easy: true }),
+            other => Err(format!("effort scale must have 5 or 7 points, not {other}")),
+        }
+    }
+
+    /// The rating on a 0..=1 line where 0 is easiest, whatever the scale.
+    pub fn difficulty(self, rating: u8) -> f64 {
+        let position = f64::from(rating.saturating_sub(1)) / f64::from(self.points - 1);
+        if self.low_is_easy {
+            position
+        } else {
+            1.0 - position
+        }
+    }
+
+    /// `rating` re-expressed on `target` (same position on the easy–difficult line).
+    pub fn convert(self, rating: u8, target: EffortScale) -> f64 {
+        let difficulty = self.difficulty(rating);
+        let position = if target.low_is_easy { difficulty } else { 1.0 - difficulty };
+        1.0 + position * f64::from(target.points - 1)
+    }
+
+    /// Easy answers: 1–3 on 7 points, 1–2 on 5 (mirrored when high is easy).
+    pub fn is_easy(self, rating: u8) -> bool {
+        self.band(rating) == Band::Easy
+    }
+
+    /// Difficult answers: 5–7 on 7 points, 4–5 on 5.
+    pub fn is_difficult(self, rating: u8) -> bool {
+        self.band(rating) == Band::Difficult
+    }
+
+    fn band(self, rating: u8) -> Band {
+        let from_easy_end = if self.low_is_easy { rating } else { self.points + 1 - rating };
+        let easy_top = self.points / 2; // 3 of 7, 2 of 5
+        if from_easy_end <= easy_top {
+            Band::Easy
+        } else if from_easy_end > self.points - easy_top {
+            Band::Difficult
+        } else {
+            Band::Neutral
+        }
+    }
+
+    /// Words for the two ends, for the form.
+    pub fn end_labels(self) -> (&'static str, &'static str) {
+        if self.low_is_easy {
+            ("Very easy", "Very difficult")
+        } else {
+            ("Very difficult", "Very easy")
+        }
+    }
+}
+
+#[derive(PartialEq)]
+enum Band {
+    Easy,
+    Neutral,
+    Difficult,
+}
+
+/// Identifies an article or one FAQ question: `<slug>` or `<faq slug>#<anchor>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PageKey(pub String);
+
+impl fmt::Display for PageKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A validated vote from the public form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteInput {
+    pub page: PageKey,
+    /// Anonymous visitor id (a keyed hash, never a raw IP or cookie).
+    pub visitor: String,
+    pub helpful: bool,
+    /// Hash of the article's source when the vote was cast.
+    pub revision: String,
+    pub arrival: Arrival,
+    /// The logged search that led here, when the reader came from one.
+    pub search_id: Option<i64>,
+    pub at: i64,
+}
+
+/// The optional second step after a vote.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FollowUp {
+    pub effort: Option<u8>,
+    pub scale: Option<EffortScale>,
+    pub reasons: Vec<Reason>,
+    pub comment: Option<String>,
+}
+
+/// A vote as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteRow {
+    pub id: i64,
+    pub page: String,
+    pub helpful: bool,
+    pub effort: Option<u8>,
+    pub scale: EffortScale,
+    pub reasons: Vec<Reason>,
+    pub comment: Option<String>,
+    pub revision: String,
+    pub arrival: Arrival,
+    pub search_id: Option<i64>,
+    /// Unix seconds of the latest change.
+    pub at: i64,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<i64>,
+}
+
+/// Views and escalations of one page on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyCounts {
+    pub page: String,
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+    pub views: u64,
+    pub escalations: u64,
+}
+
+/// One logged search, with what became of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOutcome {
+    pub id: i64,
+    pub at: i64,
+    pub query: String,
+    pub normalized: String,
+    pub result_count: u64,
+    /// Page key of the clicked result.
+    pub clicked: Option<String>,
+}
+
+/// Which page counter to bump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    View,
+    Escalation,
+}
+
+/// Storage of feedback: what an engine must offer. Every method blocks.
+pub trait FeedbackStore: Send + Sync {
+    /// Records or replaces the visitor's vote on a page; returns the vote id.
+    fn cast_vote(&self, vote: &VoteInput) -> Result<i64>;
+    /// Adds effort, reasons and comment to the visitor's current vote on `page`;
+    /// false when the visitor has no vote there.
+    fn follow_up(&self, page: &PageKey, visitor: &str, follow_up: &FollowUp, at: i64) -> Result<bool>;
+    /// Adds one to today's counter of `page`.
+    fn count(&self, page: &PageKey, counter: Counter, day: i64) -> Result<()>;
+    /// (helpful, total) current votes of a page, for the public count.
+    fn vote_counts(&self, page: &PageKey) -> Result<(u64, u64)>;
+    /// Votes changed in `[from, to)` (unix seconds).
+    fn votes_between(&self, from: i64, to: i64) -> Result<Vec<VoteRow>>;
+    /// Daily counters for days in `[from_day, to_day)`.
+    fn counts_between(&self, from_day: i64, to_day: i64) -> Result<Vec<DailyCounts>>;
+    /// Searches in `[from, to)`.
+    fn searches_between(&self, from: i64, to: i64) -> Result<Vec<SearchOutcome>>;
+    /// Marks an inbox item resolved (or open again).
+    fn set_resolved(&self, vote: i64, by: Option<&str>, at: i64) -> Result<bool>;
+    /// Deletes comments older than `before` (unix seconds); returns how many.
+    fn purge_comments(&self, before: i64) -> Result<usize>;
+}
+
+/// Checks an effort answer against the scale; the error says what is accepted.
+pub fn validate_effort(value: &str, scale: EffortScale) -> Result<u8, String> {
+    let accepted = || format!("effort must be a whole number from 1 to {}", scale.points);
+    let rating: u8 = value.trim().parse().map_err(|_| accepted())?;
+    if (1..=scale.points).contains(&rating) {
+        Ok(rating)
+    } else {
+        Err(accepted())
+    }
+}
+
+/// Checks a reason; the error lists the accepted values.
+pub fn validate_reason(value: &str) -> Result<Reason, String> {
+    Reason::parse(value.trim()).ok_or_else(|| {
+        let accepted: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown reason `{}`; accepted: {}", value.chars().take(40).collect::<String>(), accepted.join(", "))
+    })
+}
+
+/// Trims a comment and checks its length; empty becomes `None`.
+pub fn validate_comment(value: &str) -> Result<Option<String>, String> {
+    let trimmed = value.trim();
+    let length = trimmed.chars().count();
+    if length > MAX_COMMENT_CHARS {
+        return Err(format!("comment is {length} characters; at most {MAX_COMMENT_CHARS} are accepted"));
+    }
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_string()))
+}
+
+/// Days since 1970-01-01 (UTC) of a unix time.
+pub fn day_of(unix_seconds: i64) -> i64 {
+    unix_seconds.div_euclid(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effort_bands_follow_the_scale() {
+        let seven = EffortScale::new(7).expect("7");
+        let easy: Vec<u8> = (1..=7).filter(|&r| seven.is_easy(r)).collect();
+        let difficult: Vec<u8> = (1..=7).filter(|&r| seven.is_difficult(r)).collect();
+        assert_eq!(easy, [1, 2, 3]);
+        assert_eq!(difficult, [5, 6, 7]);
+        let five = EffortScale::new(5).expect("5");
+        let easy: Vec<u8> = (1..=5).filter(|&r| five.is_easy(r)).collect();
+        let difficult: Vec<u8> = (1..=5).filter(|&r| five.is_difficult(r)).collect();
+        assert_eq!(easy, [1, 2]);
+        assert_eq!(difficult, [4, 5]);
+        assert!(EffortScale::new(6).is_err());
+    }
+
+    #[test]
+    fn ratings_convert_between_scales() {
+        let five = EffortScale::new(5).expect("5");
+        let seven = EffortScale::new(7).expect("7");
+        assert_eq!(five.convert(1, seven), 1.0);
+        assert_eq!(five.convert(5, seven), 7.0);
+        assert_eq!(five.convert(3, seven), 4.0);
+        let reversed = EffortScale { points: 7, low_is_easy: false };
+        assert_eq!(reversed.convert(7, seven), 1.0);
+        assert!(reversed.is_easy(7) && reversed.is_difficult(1));
+    }
+
+    #[test]
+    fn validation_says_what_is_accepted() {
+        let seven = EffortScale::new(7).expect("7");
+        assert_eq!(validate_effort("4", seven), Ok(4));
+        assert_eq!(validate_effort("8", seven), Err("effort must be a whole number from 1 to 7".into()));
+        assert!(validate_effort("x", seven).is_err());
+        assert_eq!(validate_reason("outdated"), Ok(Reason::Outdated));
+        let error = validate_reason("spam").expect_err("unknown");
+        assert!(error.contains("did-not-answer") && error.contains("`spam`"), "{error}");
+        assert_eq!(validate_comment("  "), Ok(None));
+        assert!(validate_comment(&"a".repeat(MAX_COMMENT_CHARS + 1)).is_err());
+    }
+}

@@ -1,0 +1,315 @@
+//! The SQLite implementation of [`FeedbackStore`].
+
+use anyhow::Result;
+use rusqlite::{params, OptionalExtension};
+
+use super::Store;
+use crate::feedback::{
+    Arrival, Counter, DailyCounts, EffortScale, FeedbackStore, FollowUp, PageKey, Reason, SearchOutcome, VoteInput,
+    VoteRow,
+};
+
+/// The columns `vote_row` reads, in its order.
+const VOTE_COLUMNS: &str = "id, page, helpful, effort, effort_points, effort_low_is_easy, reasons, comment, revision, \
+     arrival, search_id, updated_at, resolved_by, resolved_at";
+
+fn vote_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VoteRow> {
+    let reasons: String = row.get(6)?;
+    let arrival: String = row.get(9)?;
+    Ok(VoteRow {
+        id: row.get(0)?,
+        page: row.get(1)?,
+        helpful: row.get(2)?,
+        effort: row.get(3)?,
+        scale: EffortScale { points: row.get(4)?, low_is_easy: row.get(5)? },
+        reasons: reasons.split(',').filter_map(Reason::parse).collect(),
+        comment: row.get(7)?,
+        revision: row.get(8)?,
+        arrival: Arrival::parse(&arrival).unwrap_or(Arrival::Direct),
+        search_id: row.get(10)?,
+        at: row.get(11)?,
+        resolved_by: row.get(12)?,
+        resolved_at: row.get(13)?,
+    })
+}
+
+impl Store {
+    /// Adds buffered counter increments in one transaction: `(page, day, views, escalations)`.
+    pub fn add_counts(&self, increments: &[(String, i64, u64, u64)]) -> Result<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            {
+                let mut statement = transaction.prepare_cached(
+                    "INSERT INTO page_days (page, day, views, escalations) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (day, page) DO UPDATE SET views = views + ?3, escalations = escalations + ?4",
+                )?;
+                for (page, day, views, escalations) in increments {
+                    statement.execute(params![page, day, *views as i64, *escalations as i64])?;
+                }
+            }
+            transaction.commit()
+        })
+    }
+
+    /// Votes on one page, newest first (for the staff article page).
+    pub fn votes_of(&self, page: &str, limit: usize) -> Result<Vec<VoteRow>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {VOTE_COLUMNS} FROM votes WHERE page = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2"
+            ))?;
+            let rows = statement.query_map(params![page, limit as i64], vote_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Every "no" vote with a reason or comment (the staff inbox), newest first.
+    pub fn inbox(&self, page: Option<&str>, resolved: Option<bool>, limit: usize) -> Result<Vec<VoteRow>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {VOTE_COLUMNS} FROM votes
+                 WHERE helpful = 0 AND (reasons <> '' OR comment IS NOT NULL)
+                   AND (?1 IS NULL OR page = ?1)
+                   AND (?2 IS NULL OR (resolved_at IS NOT NULL) = ?2)
+                 ORDER BY updated_at DESC, id DESC LIMIT ?3"
+            ))?;
+            let rows = statement.query_map(params![page, resolved, limit as i64], vote_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Number of current votes (for tests and the overview).
+    pub fn vote_total(&self) -> Result<u64> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM votes", [], |r| r.get::<_, i64>(0)).map(|n| n as u64))
+    }
+}
+
+impl FeedbackStore for Store {
+    fn cast_vote(&self, vote: &VoteInput) -> Result<i64> {
+        self.with(|c| {
+            // Voting again replaces the vote (and clears the follow-up answers, which
+            // belonged to the other answer).
+            c.query_row(
+                "INSERT INTO votes (page, visitor, helpful, effort_points, revision, arrival, search_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 7, ?4, ?5, ?6, ?7, ?7)
+                 ON CONFLICT (page, visitor) DO UPDATE SET
+                    helpful = excluded.helpful, revision = excluded.revision, arrival = excluded.arrival,
+                    search_id = COALESCE(excluded.search_id, search_id), updated_at = excluded.updated_at,
+                    effort = CASE WHEN helpful = excluded.helpful THEN effort END,
+                    reasons = CASE WHEN helpful = excluded.helpful THEN reasons ELSE '' END,
+                    comment = CASE WHEN helpful = excluded.helpful THEN comment END
+                 RETURNING id",
+                params![
+                    vote.page.0,
+                    vote.visitor,
+                    vote.helpful,
+                    vote.revision,
+                    vote.arrival.as_str(),
+                    vote.search_id,
+                    vote.at
+                ],
+                |row| row.get(0),
+            )
+        })
+    }
+
+    fn follow_up(&self, page: &PageKey, visitor: &str, follow_up: &FollowUp, at: i64) -> Result<bool> {
+        let reasons: Vec<&str> = follow_up.reasons.iter().map(|r| r.as_str()).collect();
+        let scale = follow_up.scale.unwrap_or(EffortScale { points: 7, low_is_easy: true });
+        self.with(|c| {
+            let changed = c.execute(
+                "UPDATE votes SET
+                    effort = COALESCE(?3, effort),
+                    effort_points = CASE WHEN ?3 IS NULL THEN effort_points ELSE ?4 END,
+                    effort_low_is_easy = CASE WHEN ?3 IS NULL THEN effort_low_is_easy ELSE ?5 END,
+                    reasons = CASE WHEN ?6 = '' THEN reasons ELSE ?6 END,
+                    comment = COALESCE(?7, comment),
+                    updated_at = ?8
+                 WHERE page = ?1 AND visitor = ?2",
+                params![
+                    page.0,
+                    visitor,
+                    follow_up.effort,
+                    scale.points,
+                    scale.low_is_easy,
+                    reasons.join(","),
+                    follow_up.comment,
+                    at
+                ],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    fn count(&self, page: &PageKey, counter: Counter, day: i64) -> Result<()> {
+        let (views, escalations) = match counter {
+            Counter::View => (1, 0),
+            Counter::Escalation => (0, 1),
+        };
+        self.add_counts(&[(page.0.clone(), day, views, escalations)])
+    }
+
+    fn vote_counts(&self, page: &PageKey) -> Result<(u64, u64)> {
+        self.with(|c| {
+            c.query_row("SELECT COALESCE(SUM(helpful), 0), COUNT(*) FROM votes WHERE page = ?1", [&page.0], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64))
+            })
+        })
+    }
+
+    fn votes_between(&self, from: i64, to: i64) -> Result<Vec<VoteRow>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {VOTE_COLUMNS} FROM votes WHERE updated_at >= ?1 AND updated_at < ?2 ORDER BY updated_at"
+            ))?;
+            let rows = statement.query_map(params![from, to], vote_row)?;
+            rows.collect()
+        })
+    }
+
+    fn counts_between(&self, from_day: i64, to_day: i64) -> Result<Vec<DailyCounts>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT page, day, views, escalations FROM page_days WHERE day >= ?1 AND day < ?2 ORDER BY day, page",
+            )?;
+            let rows = statement.query_map(params![from_day, to_day], |row| {
+                Ok(DailyCounts {
+                    page: row.get(0)?,
+                    day: row.get(1)?,
+                    views: row.get::<_, i64>(2)? as u64,
+                    escalations: row.get::<_, i64>(3)? as u64,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn searches_between(&self, from: i64, to: i64) -> Result<Vec<SearchOutcome>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT id, at, query, normalized, result_count, clicked_url FROM search_log
+                 WHERE at >= ?1 AND at < ?2 ORDER BY id",
+            )?;
+            let rows = statement.query_map(params![from, to], |row| {
+                let clicked: Option<String> = row.get(5)?;
+                Ok(SearchOutcome {
+                    id: row.get(0)?,
+                    at: row.get(1)?,
+                    query: row.get(2)?,
+                    normalized: row.get(3)?,
+                    result_count: row.get::<_, i64>(4)? as u64,
+                    clicked: clicked.as_deref().and_then(page_key_of_url),
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn set_resolved(&self, vote: i64, by: Option<&str>, at: i64) -> Result<bool> {
+        self.with(|c| {
+            let changed = c.execute(
+                "UPDATE votes SET resolved_by = ?2, resolved_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END WHERE id = ?1",
+                params![vote, by, at],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    fn purge_comments(&self, before: i64) -> Result<usize> {
+        self.with(|c| {
+            c.execute("UPDATE votes SET comment = NULL WHERE comment IS NOT NULL AND updated_at < ?1", [before])
+        })
+    }
+}
+
+/// The page key of a logged click target (`/articles/<slug>` or `/faq/<slug>#<q>`).
+pub fn page_key_of_url(url: &str) -> Option<String> {
+    if let Some(slug) = url.strip_prefix("/articles/") {
+        return Some(slug.to_string());
+    }
+    url.strip_prefix("/faq/").map(str::to_string)
+}
+
+/// Reads one vote by id.
+impl Store {
+    pub fn vote(&self, id: i64) -> Result<Option<VoteRow>> {
+        self.with(|c| {
+            c.query_row(&format!("SELECT {VOTE_COLUMNS} FROM votes WHERE id = ?1"), [id], vote_row).optional()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vote(visitor: &str, helpful: bool, at: i64) -> VoteInput {
+        VoteInput {
+            page: PageKey("reset-password".into()),
+            visitor: visitor.into(),
+            helpful,
+            revision: "rev1".into(),
+            arrival: Arrival::Search,
+            search_id: None,
+            at,
+        }
+    }
+
+    #[test]
+    fn revote_replaces_and_follow_up_attaches() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let first = store.cast_vote(&vote("v1", false, 100)).expect("vote");
+        let page = PageKey("reset-password".into());
+        let follow_up = FollowUp {
+            effort: Some(6),
+            scale: Some(EffortScale::new(7).expect("7")),
+            reasons: vec![Reason::Outdated, Reason::MissingSteps],
+            comment: Some("<script>alert(1)</script>".into()),
+        };
+        assert!(store.follow_up(&page, "v1", &follow_up, 101).expect("follow up"));
+        assert!(!store.follow_up(&page, "nobody", &follow_up, 101).expect("no vote"));
+        let stored = store.vote(first).expect("read").expect("row");
+        assert_eq!(stored.effort, Some(6));
+        assert_eq!(stored.reasons, vec![Reason::Outdated, Reason::MissingSteps]);
+        assert_eq!(store.inbox(None, Some(false), 10).expect("inbox").len(), 1);
+
+        // Voting again replaces: same row, new answer, old follow-up cleared.
+        let again = store.cast_vote(&vote("v1", true, 200)).expect("revote");
+        assert_eq!(again, first);
+        let stored = store.vote(first).expect("read").expect("row");
+        assert!(stored.helpful && stored.effort.is_none() && stored.reasons.is_empty() && stored.comment.is_none());
+        store.cast_vote(&vote("v2", false, 300)).expect("vote");
+        assert_eq!(store.vote_counts(&page).expect("counts"), (1, 2));
+        assert_eq!(store.votes_between(0, 250).expect("votes").len(), 1);
+    }
+
+    #[test]
+    fn counters_add_up_per_day() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let page = PageKey("a".into());
+        store.count(&page, Counter::View, 10).expect("view");
+        store.count(&page, Counter::View, 10).expect("view");
+        store.count(&page, Counter::Escalation, 10).expect("escalation");
+        store.add_counts(&[("a".into(), 11, 5, 0), ("b".into(), 11, 2, 1)]).expect("batch");
+        let counts = store.counts_between(10, 12).expect("counts");
+        assert_eq!(counts[0], DailyCounts { page: "a".into(), day: 10, views: 2, escalations: 1 });
+        assert_eq!(counts.len(), 3);
+        assert_eq!(store.counts_between(11, 12).expect("counts").len(), 2);
+    }
+
+    #[test]
+    fn purge_removes_old_comments_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let page = PageKey("reset-password".into());
+        let comment = |text: &str| FollowUp { comment: Some(text.into()), ..FollowUp::default() };
+        store.cast_vote(&vote("old", false, 100)).expect("vote");
+        store.follow_up(&page, "old", &comment("old comment"), 100).expect("comment");
+        let recent = store.cast_vote(&vote("new", false, 1_000)).expect("vote");
+        store.follow_up(&page, "new", &comment("new comment"), 1_000).expect("comment");
+        assert_eq!(store.purge_comments(500).expect("purge"), 1);
+        assert_eq!(store.vote(recent).expect("read").expect("row").comment.as_deref(), Some("new comment"));
+        assert_eq!(store.inbox(None, None, 10).expect("inbox").len(), 1);
+    }
+}
