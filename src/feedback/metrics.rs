@@ -227,8 +227,8 @@ pub fn per_page(
 
 /// Sum of page metrics grouped by `group_of(page)` (e.g. the page's category);
 /// pages without a group are left out.
-pub fn grouped<'a>(
-    pages: &'a BTreeMap<String, Metrics>,
+pub fn grouped(
+    pages: &BTreeMap<String, Metrics>,
     scale: EffortScale,
     group_of: impl Fn(&str) -> Option<String>,
 ) -> BTreeMap<String, Metrics> {
