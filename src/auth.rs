@@ -2,8 +2,11 @@
 //! CSRF and visitor cookies, and the server key that turns a visitor cookie into the
 //! anonymous id stored with votes (so the database never holds the cookie itself).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -96,9 +99,77 @@ impl ServerKey {
         Self(key)
     }
 
+    /// `value.mac`: `value` with a tag only this server can make (for vote tickets).
+    pub fn sign(&self, value: &str) -> String {
+        format!("{value}.{}", self.mac(value))
+    }
+
+    /// The value of a `sign`ed string, when its tag is genuine.
+    pub fn verify<'a>(&self, signed: &'a str) -> Option<&'a str> {
+        let (value, mac) = signed.rsplit_once('.')?;
+        same_secret(mac, &self.mac(value)).then_some(value)
+    }
+
+    fn mac(&self, value: &str) -> String {
+        let mut hasher = blake3::Hasher::new_keyed(&self.0);
+        hasher.update(b"quire-sign:").update(value.as_bytes());
+        hasher.finalize().to_hex()[..24].to_string()
+    }
+
     /// The anonymous visitor id stored with votes: a keyed hash of the cookie value.
     pub fn visitor_id(&self, cookie: &str) -> String {
         blake3::keyed_hash(&self.0, cookie.as_bytes()).to_hex()[..32].to_string()
+    }
+}
+
+/// Failed sign-ins allowed per account in one window.
+pub const MAX_ACCOUNT_FAILURES: u32 = 5;
+/// Failed sign-ins allowed per client address in one window (higher: an office may
+/// share one address).
+pub const MAX_CLIENT_FAILURES: u32 = 20;
+/// The window over which failures count, and the lock-out after too many.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Counts failed sign-ins per key (an account's email, a client address) and refuses
+/// further attempts for a while after `limit` failures. In memory: a restart forgets
+/// it, which only gives an attacker a handful more guesses.
+pub struct LoginThrottle {
+    limit: u32,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    pub fn new(limit: u32) -> Self {
+        Self { limit, failures: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Err(seconds to wait)` when `key` is locked out at `now`.
+    pub fn check(&self, key: &str, now: Instant) -> Result<(), u64> {
+        let Ok(failures) = self.failures.lock() else { return Ok(()) };
+        match failures.get(key) {
+            Some(&(count, since)) if count >= self.limit && now.duration_since(since) < LOGIN_WINDOW => {
+                Err((LOGIN_WINDOW - now.duration_since(since)).as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn fail(&self, key: &str, now: Instant) {
+        let Ok(mut failures) = self.failures.lock() else { return };
+        let entry = failures.entry(key.to_string()).or_insert((0, now));
+        if now.duration_since(entry.1) >= LOGIN_WINDOW {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+        if failures.len() > 10_000 {
+            failures.retain(|_, (_, since)| now.duration_since(*since) < LOGIN_WINDOW);
+        }
+    }
+
+    pub fn succeed(&self, key: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(key);
+        }
     }
 }
 
@@ -117,6 +188,22 @@ mod tests {
     }
 
     #[test]
+    fn throttle_locks_out_after_repeated_failures() {
+        let throttle = LoginThrottle::new(MAX_ACCOUNT_FAILURES);
+        let start = Instant::now();
+        for _ in 0..MAX_ACCOUNT_FAILURES {
+            assert!(throttle.check("ann", start).is_ok());
+            throttle.fail("ann", start);
+        }
+        let wait = throttle.check("ann", start + Duration::from_secs(60)).expect_err("locked");
+        assert_eq!(wait, LOGIN_WINDOW.as_secs() - 60);
+        assert!(throttle.check("bob", start).is_ok());
+        assert!(throttle.check("ann", start + LOGIN_WINDOW).is_ok(), "the lock ends");
+        throttle.succeed("ann");
+        assert!(throttle.check("ann", start).is_ok());
+    }
+
+    #[test]
     fn server_key_persists_and_keys_visitor_ids() {
         let dir = tempfile::tempdir().expect("tempdir");
         let key = ServerKey::load_or_create(dir.path()).expect("create");
@@ -124,6 +211,10 @@ mod tests {
         assert_eq!(key.visitor_id("cookie"), again.visitor_id("cookie"));
         assert_ne!(key.visitor_id("cookie"), ServerKey::from_bytes([7; 32]).visitor_id("cookie"));
         assert_eq!(key.visitor_id("cookie").len(), 32);
+        let ticket = key.sign("42");
+        assert_eq!(key.verify(&ticket), Some("42"));
+        assert_eq!(key.verify("42.0000"), None);
+        assert_eq!(ServerKey::from_bytes([7; 32]).verify(&ticket), None);
         let token = random_token().expect("token");
         assert_eq!(token.len(), 64);
         assert!(same_secret(&token, &token.clone()) && !same_secret(&token, &random_token().expect("token")));

@@ -25,8 +25,51 @@ pub struct Config {
     pub check: CheckConfig,
     /// Search behaviour.
     pub search: SearchConfig,
+    /// Helpfulness votes and effort ratings.
+    pub feedback: FeedbackConfig,
     /// Watch `content` and reload on change.
     pub watch: bool,
+}
+
+/// When to show "N of M people found this helpful" on public pages.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PublicCounts {
+    Always,
+    /// Once a page has `public_counts_minimum` votes.
+    AfterMinimum,
+    Never,
+}
+
+/// Feedback settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedbackConfig {
+    /// Points of the effort question: 7 (1 = very easy … 7 = very difficult) or 5.
+    pub effort_scale: u8,
+    /// Public vote counts: `always`, `after-minimum` or `never` (public numbers bias voters).
+    pub public_counts: PublicCounts,
+    /// Votes a page needs before its count shows, with `after-minimum`.
+    pub public_counts_minimum: u64,
+    /// Days a comment is kept; `quire feedback purge` deletes older ones.
+    pub comment_retention_days: i64,
+    /// Feedback and login posts allowed per client address per minute (burst of the same size).
+    pub writes_per_minute: u32,
+    /// Hours a staff session lasts.
+    pub staff_session_hours: i64,
+}
+
+impl Default for FeedbackConfig {
+    fn default() -> Self {
+        Self {
+            effort_scale: 7,
+            public_counts: PublicCounts::AfterMinimum,
+            public_counts_minimum: 5,
+            comment_retention_days: 180,
+            writes_per_minute: 30,
+            staff_session_hours: 12,
+        }
+    }
 }
 
 /// Presentation settings.
@@ -76,6 +119,7 @@ impl Default for Config {
             migration: MigrationConfig::default(),
             check: CheckConfig::default(),
             search: SearchConfig::default(),
+            feedback: FeedbackConfig::default(),
             watch: true,
         }
     }
@@ -110,6 +154,12 @@ impl Default for SearchConfig {
 }
 
 impl Config {
+    /// The effort scale, or a message naming the bad value.
+    pub fn effort_scale(&self) -> Result<crate::feedback::EffortScale> {
+        crate::feedback::EffortScale::new(self.feedback.effort_scale)
+            .map_err(|e| anyhow::anyhow!("feedback.effort_scale: {e}"))
+    }
+
     /// The search settings, or a message naming the bad value.
     pub fn search_settings(&self) -> Result<crate::search::SearchSettings> {
         let language = crate::search::analysis::language(&self.search.language).map_err(anyhow::Error::msg)?;

@@ -10,6 +10,7 @@
 //! - [`web`] is the only module that knows HTTP and templates.
 //! - [`check`] is `quire check`; [`config`] is the configuration.
 
+pub mod admin;
 pub mod auth;
 pub mod check;
 pub mod config;
@@ -45,9 +46,25 @@ pub fn serve(config: config::Config) -> Result<()> {
     );
     let _watcher = if config.watch { Some(site::watch(Arc::clone(&site))?) } else { None };
     let store = Arc::new(store::Store::open(&config.data)?);
-    let info = web::SiteInfo::new(&config, address);
+    let key = auth::ServerKey::load_or_create(&config.data)?;
+    let tally = feedback::live::Tally::new(store.all_vote_counts()?);
+    let counters = Arc::new(feedback::live::CounterBuffer::default());
+    let feedback = web::FeedbackState::new(&config, key, tally, Arc::clone(&counters))?;
+    // Flushes pending counters when dropped, after the server has stopped.
+    let _counter_writer =
+        web::spawn_counter_writer(Arc::clone(&store), counters, config.feedback.comment_retention_days);
+    let state = web::AppState {
+        site,
+        store,
+        info: web::SiteInfo::new(&config, address),
+        feedback,
+        account_throttle: auth::LoginThrottle::new(auth::MAX_ACCOUNT_FAILURES),
+        client_throttle: auth::LoginThrottle::new(auth::MAX_CLIENT_FAILURES),
+        staff_session_hours: config.feedback.staff_session_hours.clamp(1, 24 * 30),
+        stale_after_days: config.check.stale_after_days,
+    };
     actix_web::rt::System::new().block_on(async move {
-        let server = web::server(Arc::clone(&site), store, info, listener)?;
+        let server = web::server(state, listener)?;
         // Signal handlers are in place before readiness is announced, so a SIGTERM
         // right after start still shuts down gracefully instead of killing the process.
         stop_on_signals(server.handle())?;

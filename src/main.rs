@@ -49,6 +49,36 @@ enum Command {
         /// Content folder to check (default: the configured one).
         dir: Option<PathBuf>,
     },
+    /// Manage staff accounts (kept in the data folder's database).
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+    /// Manage stored feedback.
+    Feedback {
+        #[command(subcommand)]
+        action: FeedbackAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffAction {
+    /// Add an account, or set a new password for an existing one (signing it out
+    /// everywhere). The password is asked for twice on a terminal, or read as one line
+    /// from standard input.
+    Add { email: String },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum FeedbackAction {
+    /// Delete comments older than the retention period (`feedback.comment_retention_days`).
+    Purge {
+        /// Override the retention period, in days.
+        #[arg(long)]
+        older_than_days: Option<i64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -73,6 +103,13 @@ fn main() -> ExitCode {
             let dir = dir.unwrap_or_else(|| config.content.clone());
             quire::check::run(&config, &dir)
         }
+        Some(Command::Staff { action }) => report(match action {
+            StaffAction::Add { email } => quire::admin::add_staff(&config, &email),
+            StaffAction::List => quire::admin::list_staff(&config),
+        }),
+        Some(Command::Feedback { action: FeedbackAction::Purge { older_than_days } }) => {
+            report(quire::admin::purge_comments(&config, older_than_days))
+        }
         Some(Command::Serve) | None => {
             quire::logging::init();
             match quire::serve(config) {
@@ -82,6 +119,16 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("quire: {err:#}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -149,7 +149,46 @@
     input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
 
+  // Feedback forms post in place: the server answers with the next step's HTML
+  // (already escaped), which replaces the form. Without script they post normally.
+  function enhanceFeedback() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.hasAttribute || !form.hasAttribute("data-feedback-form") || !window.fetch) return;
+      event.preventDefault();
+      var data = new URLSearchParams(new FormData(form));
+      var submitter = event.submitter;
+      if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+      var section = form.closest("[data-feedback]") || form.parentNode;
+      var body = section.querySelector(".feedback-body") || section;
+      var buttons = form.querySelectorAll("button");
+      for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+      fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) {
+          return response.json().then(function (json) { return { ok: response.ok, json: json }; });
+        })
+        .then(function (result) {
+          if (!result.ok || !result.json.html) throw new Error(result.json.error || "failed");
+          body.innerHTML = result.json.html;
+          var status = body.querySelector(".feedback-thanks");
+          if (status) status.focus();
+        })
+        .catch(function (error) {
+          for (var i = 0; i < buttons.length; i++) buttons[i].disabled = false;
+          var note = section.querySelector(".feedback-error");
+          if (!note) {
+            note = document.createElement("p");
+            note.className = "feedback-error";
+            note.setAttribute("role", "alert");
+            form.appendChild(note);
+          }
+          note.textContent = "Sorry, your answer could not be sent (" + error.message + "). Please try again.";
+        });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    enhanceFeedback();
     openTargetedQuestion();
     var inputs = document.querySelectorAll("form[role=search] input[type=search][name=q]");
     for (var i = 0; i < inputs.length; i++) enhanceSearch(inputs[i]);

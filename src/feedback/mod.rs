@@ -6,6 +6,7 @@
 //! ([`metrics`]). It knows neither HTTP nor SQL: [`FeedbackStore`] is the narrow
 //! interface storage engines implement (SQLite in `crate::store`).
 
+pub mod live;
 pub mod metrics;
 
 use std::fmt;
@@ -242,9 +243,8 @@ pub enum Counter {
 pub trait FeedbackStore: Send + Sync {
     /// Records or replaces the visitor's vote on a page; returns the vote id.
     fn cast_vote(&self, vote: &VoteInput) -> Result<i64>;
-    /// Adds effort, reasons and comment to the visitor's current vote on `page`;
-    /// false when the visitor has no vote there.
-    fn follow_up(&self, page: &PageKey, visitor: &str, follow_up: &FollowUp, at: i64) -> Result<bool>;
+    /// Adds effort, reasons and comment to vote `vote`; false when there is no such vote.
+    fn follow_up(&self, vote: i64, follow_up: &FollowUp, at: i64) -> Result<bool>;
     /// Adds one to today's counter of `page`.
     fn count(&self, page: &PageKey, counter: Counter, day: i64) -> Result<()>;
     /// (helpful, total) current votes of a page, for the public count.

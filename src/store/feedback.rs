@@ -77,6 +77,17 @@ impl Store {
         })
     }
 
+    /// (helpful, total) current votes of every page, for the in-memory tally.
+    pub fn all_vote_counts(&self) -> Result<std::collections::HashMap<String, (u64, u64)>> {
+        self.with(|c| {
+            let mut statement = c.prepare("SELECT page, SUM(helpful), COUNT(*) FROM votes GROUP BY page")?;
+            let rows = statement.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, (row.get::<_, i64>(1)? as u64, row.get::<_, i64>(2)? as u64)))
+            })?;
+            rows.collect()
+        })
+    }
+
     /// Number of current votes (for tests and the overview).
     pub fn vote_total(&self) -> Result<u64> {
         self.with(|c| c.query_row("SELECT COUNT(*) FROM votes", [], |r| r.get::<_, i64>(0)).map(|n| n as u64))
@@ -112,22 +123,21 @@ impl FeedbackStore for Store {
         })
     }
 
-    fn follow_up(&self, page: &PageKey, visitor: &str, follow_up: &FollowUp, at: i64) -> Result<bool> {
+    fn follow_up(&self, vote: i64, follow_up: &FollowUp, at: i64) -> Result<bool> {
         let reasons: Vec<&str> = follow_up.reasons.iter().map(|r| r.as_str()).collect();
         let scale = follow_up.scale.unwrap_or(EffortScale { points: 7, low_is_easy: true });
         self.with(|c| {
             let changed = c.execute(
                 "UPDATE votes SET
-                    effort = COALESCE(?3, effort),
-                    effort_points = CASE WHEN ?3 IS NULL THEN effort_points ELSE ?4 END,
-                    effort_low_is_easy = CASE WHEN ?3 IS NULL THEN effort_low_is_easy ELSE ?5 END,
-                    reasons = CASE WHEN ?6 = '' THEN reasons ELSE ?6 END,
-                    comment = COALESCE(?7, comment),
-                    updated_at = ?8
-                 WHERE page = ?1 AND visitor = ?2",
+                    effort = COALESCE(?2, effort),
+                    effort_points = CASE WHEN ?2 IS NULL THEN effort_points ELSE ?3 END,
+                    effort_low_is_easy = CASE WHEN ?2 IS NULL THEN effort_low_is_easy ELSE ?4 END,
+                    reasons = CASE WHEN ?5 = '' THEN reasons ELSE ?5 END,
+                    comment = COALESCE(?6, comment),
+                    updated_at = ?7
+                 WHERE id = ?1",
                 params![
-                    page.0,
-                    visitor,
+                    vote,
                     follow_up.effort,
                     scale.points,
                     scale.low_is_easy,
@@ -266,8 +276,8 @@ mod tests {
             reasons: vec![Reason::Outdated, Reason::MissingSteps],
             comment: Some("<script>alert(1)</script>".into()),
         };
-        assert!(store.follow_up(&page, "v1", &follow_up, 101).expect("follow up"));
-        assert!(!store.follow_up(&page, "nobody", &follow_up, 101).expect("no vote"));
+        assert!(store.follow_up(first, &follow_up, 101).expect("follow up"));
+        assert!(!store.follow_up(first + 100, &follow_up, 101).expect("no vote"));
         let stored = store.vote(first).expect("read").expect("row");
         assert_eq!(stored.effort, Some(6));
         assert_eq!(stored.reasons, vec![Reason::Outdated, Reason::MissingSteps]);
@@ -302,12 +312,11 @@ mod tests {
     fn purge_removes_old_comments_only() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path()).expect("open");
-        let page = PageKey("reset-password".into());
         let comment = |text: &str| FollowUp { comment: Some(text.into()), ..FollowUp::default() };
-        store.cast_vote(&vote("old", false, 100)).expect("vote");
-        store.follow_up(&page, "old", &comment("old comment"), 100).expect("comment");
+        let old = store.cast_vote(&vote("old", false, 100)).expect("vote");
+        store.follow_up(old, &comment("old comment"), 100).expect("comment");
         let recent = store.cast_vote(&vote("new", false, 1_000)).expect("vote");
-        store.follow_up(&page, "new", &comment("new comment"), 1_000).expect("comment");
+        store.follow_up(recent, &comment("new comment"), 1_000).expect("comment");
         assert_eq!(store.purge_comments(500).expect("purge"), 1);
         assert_eq!(store.vote(recent).expect("read").expect("row").comment.as_deref(), Some("new comment"));
         assert_eq!(store.inbox(None, None, 10).expect("inbox").len(), 1);

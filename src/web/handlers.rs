@@ -4,9 +4,10 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 
+use super::feedback;
 use super::pages::{
-    self, category_cards, crumbs_for, ArticlePage, CategoryPage, ErrorPage, FaqPageView, HomePage, PageLink,
-    QuestionView, SectionView,
+    self, category_cards, crumbs_for, ArticlePage, CategoryPage, ErrorPage, FaqPageView, FeedbackWidget, HomePage,
+    PageLink, QuestionView, SectionView,
 };
 use super::response::{self, AppError};
 use super::AppState;
@@ -95,7 +96,10 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
         body_html: article.rendered.html.clone(),
         related: library.related(index, 5).into_iter().map(PageLink::article).collect(),
         source_url: format!("{}.md", article.url()),
+        feedback: feedback_widget(&request, &state, &article.slug, "Was this article helpful?"),
+        contact_url: feedback::contact_url(&article.slug),
     };
+    feedback::count_view(&state, &request, &article.slug);
     response::page(&request, StatusCode::OK, &page)
 }
 
@@ -124,6 +128,12 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
                 id: q.id.clone(),
                 question: q.question.clone(),
                 answer_html: q.answer.html.clone(),
+                feedback: feedback_widget(
+                    &request,
+                    &state,
+                    &format!("{}#{}", faq.slug, q.id),
+                    "Was this answer helpful?",
+                ),
             })
             .collect(),
         json_ld: faq_json_ld(faq, &state.info.base_url),
@@ -193,6 +203,19 @@ fn not_found_page(request: &HttpRequest, state: &AppState) -> PageResult {
 
 fn markdown_source(request: &HttpRequest, source: String) -> HttpResponse {
     response::with_etag(request, "text/markdown; charset=utf-8", "no-cache", source)
+}
+
+/// The vote form for a page, with how its reader arrived and its public count.
+fn feedback_widget(request: &HttpRequest, state: &AppState, key: &str, question: &'static str) -> FeedbackWidget {
+    let (arrival, search_id) = feedback::arrival_of(request);
+    FeedbackWidget {
+        id: pages::html_id(key),
+        page_key: key.to_string(),
+        question,
+        arrival: arrival.as_str(),
+        search_id: search_id.map(|id| id.to_string()).unwrap_or_default(),
+        count_text: state.feedback.public_count(key),
+    }
 }
 
 fn faq_link(faq: &FaqPage) -> PageLink {

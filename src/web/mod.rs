@@ -7,11 +7,15 @@
 //! ([`response::html`] adds the ETag and answers 304 when it matches).
 
 mod assets;
+mod charts;
+mod dashboard;
+mod feedback;
 mod feeds;
 mod handlers;
 mod pages;
 mod response;
 mod search;
+mod staff;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -24,6 +28,7 @@ use actix_web::{guard, middleware, web, App, HttpServer};
 use crate::config::Config;
 use crate::site::Site;
 use crate::store::Store;
+pub use feedback::{spawn_counter_writer, FeedbackState};
 
 /// Presentation facts every page needs, fixed at start-up.
 #[derive(Debug, Clone)]
@@ -52,6 +57,14 @@ pub struct AppState {
     pub site: Arc<Site>,
     pub store: Arc<Store>,
     pub info: SiteInfo,
+    pub feedback: feedback::FeedbackState,
+    /// Failed sign-ins per account.
+    pub account_throttle: crate::auth::LoginThrottle,
+    /// Failed sign-ins per client address.
+    pub client_throttle: crate::auth::LoginThrottle,
+    pub staff_session_hours: i64,
+    /// A page whose `reviewed` date is older than this needs review.
+    pub stale_after_days: i64,
 }
 
 /// Runs blocking work (SQLite, file reads) on actix's blocking thread pool. Handlers
@@ -70,11 +83,12 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 /// Starts serving on `listener`; the returned server stops on SIGINT/SIGTERM after
 /// finishing the requests in flight.
-pub fn server(site: Arc<Site>, store: Arc<Store>, info: SiteInfo, listener: TcpListener) -> std::io::Result<Server> {
-    let state = web::Data::new(AppState { site, store, info });
+pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(feedback::MAX_FORM_BYTES))
             .configure(routes)
             .default_service(web::to(handlers::not_found))
             .wrap(middleware::NormalizePath::trim())
@@ -139,5 +153,22 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/robots.txt", read().to(feeds::robots))
         .route("/llms.txt", read().to(feeds::llms))
         .route("/favicon.ico", read().to(assets::favicon))
-        .route("/healthz", read().to(handlers::healthz));
+        .route("/healthz", read().to(handlers::healthz))
+        .route("/feedback", web::post().to(feedback::vote))
+        .route("/feedback", read().to(feedback::follow_up_page))
+        .route("/feedback/details", web::post().to(feedback::details))
+        .route("/contact", read().to(feedback::contact))
+        .route("/staff/login", read().to(staff::login_form))
+        .route("/staff/login", web::post().to(staff::login))
+        .route("/staff/logout", web::post().to(staff::logout))
+        .route("/staff", read().to(dashboard::overview))
+        .route("/staff/pages", read().to(dashboard::pages_table))
+        .route("/staff/page", read().to(dashboard::page_detail))
+        .route("/staff/attention", read().to(dashboard::attention))
+        .route("/staff/search", read().to(dashboard::search_report))
+        .route("/staff/inbox", read().to(dashboard::inbox))
+        .route("/staff/inbox/{id}", web::post().to(dashboard::resolve))
+        .route("/staff/export/feedback.csv", read().to(dashboard::export_feedback))
+        .route("/staff/export/metrics.csv", read().to(dashboard::export_metrics))
+        .route("/staff/api/metrics", read().to(dashboard::api_metrics));
 }

@@ -163,6 +163,62 @@ pub struct ArticlePage {
     pub body_html: String,
     pub related: Vec<PageLink>,
     pub source_url: String,
+    pub feedback: FeedbackWidget,
+    /// Contact support through the redirect that counts escalations.
+    pub contact_url: String,
+}
+
+/// The "Was this helpful?" form at the end of an article or FAQ answer.
+pub struct FeedbackWidget {
+    /// Unique within the page, for element ids.
+    pub id: String,
+    /// Article slug or `faq#question`.
+    pub page_key: String,
+    pub question: &'static str,
+    pub arrival: &'static str,
+    /// The logged search that led here, or empty.
+    pub search_id: String,
+    /// "N of M people found this helpful", when shown.
+    pub count_text: Option<String>,
+}
+
+/// The follow-up questions after a vote (a fragment: also swapped in by script).
+#[derive(Template)]
+#[template(path = "feedback_follow_up.html")]
+pub struct FollowUpFragment {
+    pub id: String,
+    pub ticket: String,
+    pub helpful: bool,
+    /// (value, label) of each point of the effort scale.
+    pub points: Vec<(u8, String)>,
+    /// (value, label) of each reason.
+    pub reasons: Vec<(&'static str, &'static str)>,
+    pub max_comment: usize,
+    pub contact_url: String,
+}
+
+/// The last step: thanks, and the contact link after "No".
+#[derive(Template)]
+#[template(path = "feedback_thanks.html")]
+pub struct ThanksFragment {
+    pub helpful: bool,
+    pub contact_url: String,
+}
+
+/// The no-JavaScript page around a feedback fragment.
+#[derive(Template)]
+#[template(path = "feedback.html")]
+pub struct FeedbackPage {
+    pub layout: Layout,
+    /// Title and address of the page the feedback is about.
+    pub title: String,
+    pub url: String,
+    pub fragment_html: String,
+}
+
+/// A string usable in an element id: letters, digits and dashes.
+pub fn html_id(key: &str) -> String {
+    key.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
 }
 
 /// One question on a FAQ page.
@@ -170,6 +226,7 @@ pub struct QuestionView {
     pub id: String,
     pub question: String,
     pub answer_html: String,
+    pub feedback: FeedbackWidget,
 }
 
 #[derive(Template)]

@@ -60,7 +60,7 @@ const QUERY_VALUE: &AsciiSet = &CONTROLS
     .add(b'}')
     .add(b'\'');
 
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
@@ -230,7 +230,12 @@ pub async fn click(state: web::Data<AppState>, params: web::Query<ClickParams>) 
             tracing::error!("cannot log a click: {err}");
         }
     }
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish())
+    let mut response = HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish();
+    if let Some(id) = search_id {
+        // The article's vote form learns from this that its reader came from search.
+        response.add_cookie(&super::feedback::search_cookie(id, state.feedback.secure_cookies))?;
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize)]

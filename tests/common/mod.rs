@@ -25,7 +25,19 @@ impl Server {
     }
 
     pub fn start_with(content: &Path, extra_args: &[&str]) -> Self {
+        Self::start_in(content, tempfile::tempdir().expect("data dir"), extra_args)
+    }
+
+    /// Serves `content` with `config` written to `quire.toml` in the (fresh) data folder,
+    /// which is the working directory, so the server reads it.
+    pub fn start_with_config(content: &Path, config: &str) -> Self {
         let data = tempfile::tempdir().expect("data dir");
+        std::fs::write(data.path().join("quire.toml"), config).expect("write config");
+        Self::start_in(content, data, &[])
+    }
+
+    /// Serves `content` on an existing data folder (e.g. after a restart).
+    pub fn start_in(content: &Path, data: tempfile::TempDir, extra_args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
             .args(["serve", "--bind", "127.0.0.1:0", "--content"])
             .arg(content)
@@ -72,6 +84,42 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// Kills the process with SIGKILL (no shutdown at all) and returns its data folder.
+    pub fn kill_hard(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let data = tempfile::tempdir().expect("placeholder");
+        std::mem::replace(&mut self.data, data)
+    }
+
+    /// Runs `quire <args>` on this server's data folder, with `stdin` as input.
+    pub fn command(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        run_quire(self.data.path(), args, stdin)
+    }
+
+    /// Creates a staff account on this server's database.
+    pub fn add_staff(&self, email: &str, password: &str) {
+        let output = self.command(&["staff", "add", email], &format!("{password}\n"));
+        assert!(output.status.success(), "staff add failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+/// Runs `quire <args> --data <data>` in `data` (so its quire.toml applies).
+pub fn run_quire(data: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .current_dir(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run quire");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
 }
 
 impl Drop for Server {

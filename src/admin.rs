@@ -1,0 +1,71 @@
+//! Operator commands that work on the data folder: `quire staff …` and
+//! `quire feedback purge`. They open the same database as a running server (SQLite
+//! in WAL mode allows that).
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{bail, Context, Result};
+
+use crate::config::Config;
+use crate::feedback::FeedbackStore;
+use crate::store::Store;
+
+fn open(config: &Config) -> Result<Store> {
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
+    Store::open(&config.data)
+}
+
+/// Reads the new password: twice from a terminal, or one line from a pipe.
+fn read_password() -> Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat the password: ")?;
+        if first != second {
+            bail!("the passwords do not match");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    }
+}
+
+/// `quire staff add <email>`.
+pub fn add_staff(config: &Config, email: &str) -> Result<()> {
+    let email = email.trim();
+    if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        bail!("`{email}` is not an email address");
+    }
+    let password = read_password()?;
+    let hash = crate::auth::hash_password(&password)?;
+    let store = open(config)?;
+    let created = store.upsert_staff(email, &hash, chrono::Utc::now().timestamp())?;
+    if created {
+        println!("added staff account {email}");
+    } else {
+        println!("changed the password of {email} (its sessions were signed out)");
+    }
+    Ok(())
+}
+
+/// `quire staff list`.
+pub fn list_staff(config: &Config) -> Result<()> {
+    for email in open(config)?.staff_emails()? {
+        println!("{email}");
+    }
+    Ok(())
+}
+
+/// `quire feedback purge`.
+pub fn purge_comments(config: &Config, older_than_days: Option<i64>) -> Result<()> {
+    let days = older_than_days.unwrap_or(config.feedback.comment_retention_days);
+    if days < 0 {
+        bail!("the retention period must be zero or more days, not {days}");
+    }
+    let before = chrono::Utc::now().timestamp() - days * 86_400;
+    let purged = open(config)?.purge_comments(before)?;
+    println!("deleted {purged} comment(s) older than {days} days");
+    Ok(())
+}

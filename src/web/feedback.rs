@@ -1,0 +1,571 @@
+//! The public feedback flow: "Was this article helpful?", the optional effort rating,
+//! reasons and comment, and the contact-support redirect that counts escalations.
+//!
+//! Without JavaScript every step is a form post answered by a 303 to a page; with
+//! JavaScript (`Accept: application/json`) the same handlers answer with the next
+//! fragment of HTML, which the script swaps in place.
+//!
+//! Cross-site request forgery: these forms carry no session (voting is anonymous and
+//! the pages are the same for everyone), so they are protected by the browser's own
+//! statement of where a request comes from: `Sec-Fetch-Site` must be `same-origin`, or,
+//! from browsers that do not send it, `Origin` must be this site. A post with neither
+//! is refused. Staff forms additionally carry a per-session token (see `staff`).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use super::pages::{self, FeedbackPage, FollowUpFragment, ThanksFragment};
+use super::response::AppError;
+use super::AppState;
+use crate::auth::{random_token, ServerKey};
+use crate::config::{Config, PublicCounts};
+use crate::content::Library;
+use crate::feedback::live::{CounterBuffer, Tally};
+use crate::feedback::{
+    day_of, validate_comment, validate_effort, validate_reason, Arrival, Counter, EffortScale, FeedbackStore, FollowUp,
+    PageKey, Reason, VoteInput,
+};
+
+/// Cookie holding the anonymous visitor's random id (only its keyed hash is stored).
+pub const VISITOR_COOKIE: &str = "quire_visitor";
+/// Cookie set by the search click redirect: which logged search led to the next page.
+pub const SEARCH_COOKIE: &str = "quire_search";
+/// Largest form body accepted, in bytes (a comment of 2,000 characters, encoded, fits).
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// Feedback state shared by all workers.
+pub struct FeedbackState {
+    pub key: ServerKey,
+    pub scale: EffortScale,
+    pub public_counts: PublicCounts,
+    pub public_counts_minimum: u64,
+    pub tally: Tally,
+    pub counters: Arc<CounterBuffer>,
+    pub limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Mark cookies `Secure` (the site is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl FeedbackState {
+    pub fn new(config: &Config, key: ServerKey, tally: Tally, counters: Arc<CounterBuffer>) -> anyhow::Result<Self> {
+        let per_minute = NonZeroU32::new(config.feedback.writes_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Ok(Self {
+            key,
+            scale: config.effort_scale()?,
+            public_counts: config.feedback.public_counts,
+            public_counts_minimum: config.feedback.public_counts_minimum,
+            tally,
+            counters,
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            secure_cookies: config.base_url(None).starts_with("https://"),
+        })
+    }
+
+    /// "N of M people found this helpful", when the setting allows showing it.
+    pub fn public_count(&self, page: &str) -> Option<String> {
+        let (helpful, total) = self.tally.get(page);
+        let show = match self.public_counts {
+            PublicCounts::Always => total > 0,
+            PublicCounts::AfterMinimum => total >= self.public_counts_minimum.max(1),
+            PublicCounts::Never => false,
+        };
+        let people = if total == 1 { "person" } else { "people" };
+        show.then(|| format!("{helpful} of {total} {people} found this helpful"))
+    }
+}
+
+/// A page that can receive feedback, resolved from its key.
+pub struct FeedbackTarget {
+    pub key: String,
+    pub title: String,
+    pub url: String,
+    /// Hash of the page's source (article) or question and answer (FAQ).
+    pub revision: String,
+}
+
+/// Resolves an article slug or `faq-slug#question` key among published pages.
+pub fn target(library: &Library, key: &str) -> Option<FeedbackTarget> {
+    if let Some((faq_slug, question_id)) = key.split_once('#') {
+        let faq = library.faq(faq_slug).filter(|f| !f.draft)?;
+        let question = faq.questions.iter().find(|q| q.id == question_id)?;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(question.question.as_bytes()).update(b"\0").update(question.answer.html.as_bytes());
+        return Some(FeedbackTarget {
+            key: key.to_string(),
+            title: question.question.clone(),
+            url: format!("{}#{}", faq.url(), question.id),
+            revision: hasher.finalize().to_hex()[..16].to_string(),
+        });
+    }
+    let article = library.article(key).filter(|a| !a.draft)?;
+    Some(FeedbackTarget {
+        key: key.to_string(),
+        title: article.title.clone(),
+        url: article.url(),
+        revision: blake3::hash(article.source.as_bytes()).to_hex()[..16].to_string(),
+    })
+}
+
+/// How the reader of the page being served arrived, from the `Referer` and the search
+/// click cookie; carried in the vote form.
+pub fn arrival_of(request: &HttpRequest) -> (Arrival, Option<i64>) {
+    let host = request.connection_info().host().to_string();
+    let referer = request.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let same_site = url_host(referer).is_some_and(|h| h == host);
+    let search_id = request.cookie(SEARCH_COOKIE).and_then(|c| c.value().parse::<i64>().ok());
+    if same_site && (search_id.is_some() || url_path(referer).starts_with("/search")) {
+        (Arrival::Search, search_id)
+    } else if same_site {
+        (Arrival::Browse, None)
+    } else {
+        (Arrival::Direct, None)
+    }
+}
+
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
+}
+
+fn url_path(url: &str) -> &str {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url);
+    rest.find('/').map(|i| &rest[i..]).unwrap_or("/")
+}
+
+/// Whether the user agent says it is a crawler or a script; such visits and votes are
+/// not counted.
+pub fn is_bot(request: &HttpRequest) -> bool {
+    let agent = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let agent = agent.to_ascii_lowercase();
+    ["bot", "crawl", "spider", "slurp", "facebookexternalhit", "preview", "python-requests", "wget"]
+        .iter()
+        .any(|marker| agent.contains(marker))
+}
+
+/// Counts a page view (not for bots); written in the next batch.
+pub fn count_view(state: &AppState, request: &HttpRequest, page: &str) {
+    if !is_bot(request) {
+        state.feedback.counters.add(page, day_of(now()), Counter::View);
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A refusal with a message saying what is wrong, as JSON or text.
+fn refuse(request: &HttpRequest, status: StatusCode, message: &str) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    if wants_json(request) {
+        response.json(serde_json::json!({ "error": message }))
+    } else {
+        response.content_type("text/plain; charset=utf-8").body(format!("{message}\n"))
+    }
+}
+
+fn wants_json(request: &HttpRequest) -> bool {
+    request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
+}
+
+/// The cross-site check of every public form post (see the module docs).
+pub fn check_same_origin(request: &HttpRequest) -> Result<(), &'static str> {
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return if site == "same-origin" { Ok(()) } else { Err("cross-site form posts are refused") };
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Err("the request has no Origin header; forms must be sent from this site's pages");
+    };
+    let host = request.connection_info().host().to_string();
+    if url_host(origin).is_some_and(|h| h == host) {
+        Ok(())
+    } else {
+        Err("the form was sent from another site")
+    }
+}
+
+/// Rate limit per client address (kept in memory only; never stored).
+pub fn check_rate(state: &AppState, request: &HttpRequest) -> Result<(), u64> {
+    let Some(ip) = request.peer_addr().map(|a| a.ip()) else {
+        return Ok(());
+    };
+    state.feedback.limiter.check_key(&ip).map_err(|not_until| {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        wait.as_secs().max(1)
+    })
+}
+
+/// The common gate of public posts: same origin, then rate.
+fn guard_post(state: &AppState, request: &HttpRequest) -> Result<(), Box<HttpResponse>> {
+    if let Err(message) = check_same_origin(request) {
+        return Err(Box::new(refuse(request, StatusCode::FORBIDDEN, message)));
+    }
+    if let Err(seconds) = check_rate(state, request) {
+        let mut response = refuse(request, StatusCode::TOO_MANY_REQUESTS, "too many posts; please wait and try again");
+        if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return Err(Box::new(response));
+    }
+    Ok(())
+}
+
+/// Parses a form body into its fields; repeated fields keep every value.
+pub fn form_fields(body: &[u8]) -> HashMap<String, Vec<String>> {
+    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in form_urlencoded::parse(body) {
+        fields.entry(name.into_owned()).or_default().push(value.into_owned());
+    }
+    fields
+}
+
+fn field<'a>(fields: &'a HashMap<String, Vec<String>>, name: &str) -> Option<&'a str> {
+    fields.get(name).and_then(|v| v.first()).map(String::as_str)
+}
+
+/// `POST /feedback`: page, helpful (yes/no), arrival, search.
+pub async fn vote(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    if let Err(response) = guard_post(&state, &request) {
+        return Ok(*response);
+    }
+    let fields = form_fields(&body);
+    let helpful = match field(&fields, "helpful") {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => return Ok(refuse(&request, StatusCode::BAD_REQUEST, "helpful must be `yes` or `no`")),
+    };
+    let Some(key) = field(&fields, "page") else {
+        return Ok(refuse(&request, StatusCode::BAD_REQUEST, "page is missing"));
+    };
+    let version = state.site.current();
+    let Some(target) = target(&version.library, key) else {
+        return Ok(refuse(&request, StatusCode::NOT_FOUND, "no published article or FAQ answer has this key"));
+    };
+    let arrival = field(&fields, "arrival").and_then(Arrival::parse).unwrap_or(Arrival::Direct);
+    let search_id = field(&fields, "search").and_then(|s| s.parse::<i64>().ok()).filter(|_| arrival == Arrival::Search);
+
+    // A filled honeypot field or a crawler's user agent: thank it, count nothing.
+    let honeypot = field(&fields, "website").is_some_and(|v| !v.is_empty());
+    if honeypot || is_bot(&request) {
+        return respond_thanks(&request, &state, &target, helpful);
+    }
+
+    let existing = request.cookie(VISITOR_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 64);
+    let (cookie_value, new_cookie) = match existing {
+        Some(value) => (value, false),
+        None => (random_token()?, true),
+    };
+    let input = VoteInput {
+        page: PageKey(target.key.clone()),
+        visitor: state.feedback.key.visitor_id(&cookie_value),
+        helpful,
+        revision: target.revision.clone(),
+        arrival,
+        search_id,
+        at: now(),
+    };
+    let store = Arc::clone(&state.store);
+    let (vote_id, counts) = super::blocking(move || {
+        let id = store.cast_vote(&input)?;
+        Ok((id, store.vote_counts(&input.page)?))
+    })
+    .await?;
+    state.feedback.tally.set(&target.key, counts);
+
+    let ticket = state.feedback.key.sign(&vote_id.to_string());
+    let fragment = follow_up_fragment(&state, &target, helpful, &ticket);
+    let mut response = if wants_json(&request) {
+        let html = fragment.render()?;
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({ "ticket": ticket, "helpful": helpful, "html": html }))
+    } else {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/feedback?ticket={}", super::search::encode(&ticket))))
+            .finish()
+    };
+    if new_cookie {
+        let cookie = Cookie::build(VISITOR_COOKIE, cookie_value)
+            .path("/")
+            .http_only(true)
+            .secure(state.feedback.secure_cookies)
+            .same_site(SameSite::Lax)
+            .max_age(CookieDuration::days(365))
+            .finish();
+        response.add_cookie(&cookie)?;
+    }
+    Ok(response)
+}
+
+fn follow_up_fragment(state: &AppState, target: &FeedbackTarget, helpful: bool, ticket: &str) -> FollowUpFragment {
+    let scale = state.feedback.scale;
+    let (easy, hard) = scale.end_labels();
+    FollowUpFragment {
+        id: pages::html_id(&target.key),
+        ticket: ticket.to_string(),
+        helpful,
+        points: (1..=scale.points)
+            .map(|value| {
+                let label = if value == 1 {
+                    format!("{value} – {easy}")
+                } else if value == scale.points {
+                    format!("{value} – {hard}")
+                } else {
+                    value.to_string()
+                };
+                (value, label)
+            })
+            .collect(),
+        reasons: Reason::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        max_comment: crate::feedback::MAX_COMMENT_CHARS,
+        contact_url: contact_url(&target.key),
+    }
+}
+
+fn respond_thanks(
+    request: &HttpRequest,
+    state: &AppState,
+    target: &FeedbackTarget,
+    helpful: bool,
+) -> Result<HttpResponse, AppError> {
+    let fragment = ThanksFragment { helpful, contact_url: contact_url(&target.key) };
+    if wants_json(request) {
+        let html = fragment.render()?;
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({ "helpful": helpful, "html": html })));
+    }
+    let page = FeedbackPage {
+        layout: feedback_layout(state),
+        title: target.title.clone(),
+        url: target.url.clone(),
+        fragment_html: fragment.render()?,
+    };
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+}
+
+fn feedback_layout(state: &AppState) -> pages::Layout {
+    let mut layout = pages::layout(state, "/feedback", "Thank you for your feedback", None);
+    layout.noindex = true;
+    layout
+}
+
+/// The address of the contact-support redirect for a page.
+pub fn contact_url(key: &str) -> String {
+    format!("/contact?page={}", super::search::encode(key))
+}
+
+/// Resolves a vote ticket to (vote id, target); `None` when forged or stale.
+async fn ticket_target(state: &AppState, ticket: &str) -> Result<Option<(i64, bool, FeedbackTarget)>, AppError> {
+    let Some(id) = state.feedback.key.verify(ticket).and_then(|v| v.parse::<i64>().ok()) else {
+        return Ok(None);
+    };
+    let store = Arc::clone(&state.store);
+    let Some(vote) = super::blocking(move || store.vote(id)).await? else {
+        return Ok(None);
+    };
+    let version = state.site.current();
+    Ok(target(&version.library, &vote.page).map(|t| (id, vote.helpful, t)))
+}
+
+#[derive(serde::Deserialize)]
+pub struct TicketParams {
+    #[serde(default)]
+    ticket: String,
+}
+
+/// `GET /feedback?ticket=…`: the follow-up questions, for browsers without JavaScript.
+pub async fn follow_up_page(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<TicketParams>,
+) -> Result<HttpResponse, AppError> {
+    let Some((_, helpful, target)) = ticket_target(&state, &params.ticket).await? else {
+        return Ok(refuse(&request, StatusCode::NOT_FOUND, "this feedback link is not valid"));
+    };
+    let fragment = follow_up_fragment(&state, &target, helpful, &params.ticket);
+    let page = FeedbackPage {
+        layout: feedback_layout(&state),
+        title: target.title.clone(),
+        url: target.url.clone(),
+        fragment_html: fragment.render()?,
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page.render()?))
+}
+
+/// `POST /feedback/details`: ticket, effort, reason (repeatable), comment.
+pub async fn details(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    if let Err(response) = guard_post(&state, &request) {
+        return Ok(*response);
+    }
+    let fields = form_fields(&body);
+    let ticket = field(&fields, "ticket").unwrap_or_default().to_string();
+    let Some((id, helpful, target)) = ticket_target(&state, &ticket).await? else {
+        return Ok(refuse(&request, StatusCode::NOT_FOUND, "this feedback link is not valid"));
+    };
+    let scale = state.feedback.scale;
+    let effort = match field(&fields, "effort").filter(|v| !v.is_empty()) {
+        Some(value) => match validate_effort(value, scale) {
+            Ok(rating) => Some(rating),
+            Err(message) => return Ok(refuse(&request, StatusCode::BAD_REQUEST, &message)),
+        },
+        None => None,
+    };
+    let mut reasons = Vec::new();
+    for value in fields.get("reason").into_iter().flatten() {
+        match validate_reason(value) {
+            Ok(reason) if !reasons.contains(&reason) => reasons.push(reason),
+            Ok(_) => {}
+            Err(message) => return Ok(refuse(&request, StatusCode::BAD_REQUEST, &message)),
+        }
+    }
+    let comment = match validate_comment(field(&fields, "comment").unwrap_or_default()) {
+        Ok(comment) => comment,
+        Err(message) => return Ok(refuse(&request, StatusCode::BAD_REQUEST, &message)),
+    };
+    let follow_up = FollowUp { effort, scale: Some(scale), reasons, comment };
+    let store = Arc::clone(&state.store);
+    super::blocking(move || store.follow_up(id, &follow_up, now())).await?;
+    let fragment = ThanksFragment { helpful, contact_url: contact_url(&target.key) };
+    if wants_json(&request) {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({ "html": fragment.render()? })));
+    }
+    let page = FeedbackPage {
+        layout: feedback_layout(&state),
+        title: target.title.clone(),
+        url: target.url.clone(),
+        fragment_html: fragment.render()?,
+    };
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ContactParams {
+    #[serde(default)]
+    page: String,
+}
+
+/// `GET /contact?page=…`: counts an escalation from that page, then goes to support.
+pub async fn contact(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ContactParams>,
+) -> HttpResponse {
+    let version = state.site.current();
+    if target(&version.library, &params.page).is_some() && !is_bot(&request) {
+        state.feedback.counters.add(&params.page, day_of(now()), Counter::Escalation);
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, state.info.support_url.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// Sets the cookie that tells the next page's vote form the reader came from search.
+pub fn search_cookie(search_id: i64, secure: bool) -> Cookie<'static> {
+    Cookie::build(SEARCH_COOKIE, search_id.to_string())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::minutes(30))
+        .finish()
+}
+
+/// Writes buffered view and escalation counts every few seconds (and once more when
+/// the server stops), and deletes comments older than `retention_days` at start and
+/// daily, on its own thread: never on the async executor.
+pub fn spawn_counter_writer(
+    store: Arc<crate::store::Store>,
+    counters: Arc<CounterBuffer>,
+    retention_days: i64,
+) -> CounterWriter {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let mut last_purge: Option<std::time::Instant> = None;
+    let handle = std::thread::Builder::new()
+        .name("quire-counters".into())
+        .spawn(move || loop {
+            if last_purge.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(86_400)) {
+                last_purge = Some(std::time::Instant::now());
+                match store.purge_comments(now() - retention_days.max(0) * 86_400) {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "deleted comments past the retention period"),
+                    Err(err) => tracing::error!("cannot purge old comments: {err:#}"),
+                }
+            }
+            let finished = !matches!(
+                stopped.recv_timeout(std::time::Duration::from_secs(5)),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+            );
+            let batch = counters.drain();
+            if !batch.is_empty() {
+                if let Err(err) = store.add_counts(&batch) {
+                    tracing::error!("cannot write page counters: {err:#}");
+                    counters.restore(batch);
+                }
+            }
+            if finished {
+                break;
+            }
+        })
+        .ok();
+    CounterWriter { stop: Some(stop), handle }
+}
+
+/// Stops the counter writer (flushing what is pending) when dropped.
+pub struct CounterWriter {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for CounterWriter {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parts() {
+        assert_eq!(url_host("http://127.0.0.1:8080/search?q=x"), Some("127.0.0.1:8080"));
+        assert_eq!(url_host("https://help.example.com"), Some("help.example.com"));
+        assert_eq!(url_host("ftp://x"), None);
+        assert_eq!(url_path("http://h/search?q=x"), "/search?q=x");
+        assert_eq!(url_path("http://h"), "/");
+    }
+
+    #[test]
+    fn repeated_form_fields_keep_every_value() {
+        let fields = form_fields(b"reason=outdated&reason=missing-steps&comment=a+b%21");
+        assert_eq!(fields["reason"], vec!["outdated", "missing-steps"]);
+        assert_eq!(field(&fields, "comment"), Some("a b!"));
+    }
+}

@@ -1,0 +1,371 @@
+//! "Was this article helpful?" over real HTTP against the real binary and its SQLite
+//! file: the no-JavaScript form flow, the JSON flow, revotes, the cross-site and rate
+//! limits, validation, counters, concurrency and durability across SIGKILL.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::{eventually, raw_client, sample_content, Server};
+use quire::feedback::{Arrival, FeedbackStore, Reason};
+use quire::store::Store;
+use reqwest::header;
+
+const OPEN_LIMITS: &str = "[feedback]\nwrites_per_minute = 1000000\npublic_counts = \"always\"\n";
+
+/// A form post as the site's own page would send it.
+fn post(client: &reqwest::Client, server: &Server, path: &str, body: &str) -> reqwest::RequestBuilder {
+    client
+        .post(server.url(path))
+        .header(header::ORIGIN, &server.base)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body.to_string())
+}
+
+fn cookie_of(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+fn store_of(server: &Server) -> Store {
+    Store::open(server.data.path()).expect("open the server's database")
+}
+
+#[tokio::test]
+async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+
+    let page =
+        client.get(server.url("/articles/install-and-run")).send().await.expect("get").text().await.expect("body");
+    assert!(page.contains("Was this article helpful?"), "the article ends with the question");
+    assert!(page.contains(r#"action="/feedback""#) && page.contains(r#"name="page" value="install-and-run""#));
+
+    let response = post(&client, &server, "/feedback", "page=install-and-run&helpful=no&arrival=browse")
+        .send()
+        .await
+        .expect("vote");
+    assert_eq!(response.status(), 303);
+    let location = response.headers()[header::LOCATION].to_str().expect("location").to_string();
+    assert!(location.starts_with("/feedback?ticket="), "{location}");
+    let cookie = cookie_of(&response, "quire_visitor").expect("visitor cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+
+    let follow_up = client.get(server.url(&location)).send().await.expect("follow-up").text().await.expect("body");
+    assert!(follow_up.contains("How easy was it to solve your problem"), "effort question");
+    assert_eq!(follow_up.matches(r#"name="effort""#).count(), 7, "a 7-point scale by default");
+    assert!(follow_up.contains(r#"value="missing-steps""#) && follow_up.contains("Contact support"));
+    let ticket = location.trim_start_matches("/feedback?ticket=").replace("%2E", ".");
+
+    let details =
+        format!("ticket={ticket}&effort=6&reason=missing-steps&reason=outdated&comment=Step+3+fails+on+Windows");
+    let response = post(&client, &server, "/feedback/details", &details).send().await.expect("details");
+    assert_eq!(response.status(), 200);
+    let thanks = response.text().await.expect("body");
+    assert!(thanks.contains("Thank you") && thanks.contains("/contact?page=install-and-run"), "{thanks}");
+
+    let store = store_of(&server);
+    let votes = store.votes_between(0, i64::MAX).expect("votes");
+    assert_eq!(votes.len(), 1);
+    let vote = &votes[0];
+    assert_eq!((vote.page.as_str(), vote.helpful, vote.effort), ("install-and-run", false, Some(6)));
+    assert_eq!(vote.reasons, vec![Reason::MissingSteps, Reason::Outdated]);
+    assert_eq!(vote.comment.as_deref(), Some("Step 3 fails on Windows"));
+    assert_eq!(vote.arrival, Arrival::Browse);
+    assert_eq!(vote.scale.points, 7);
+    assert_eq!(vote.revision.len(), 16, "the article's revision is recorded");
+    // The database holds a keyed hash, never the cookie value itself.
+    let cookie_value = cookie.split(';').next().unwrap_or_default().trim_start_matches("quire_visitor=");
+    let raw = std::fs::read(store.path()).expect("read db");
+    let text = String::from_utf8_lossy(&raw);
+    assert!(!text.contains(cookie_value) && !text.contains("127.0.0.1"), "no raw cookie or IP stored");
+}
+
+#[tokio::test]
+async fn voting_again_replaces_the_vote_and_the_public_count_follows() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    let first = post(&client, &server, "/feedback", "page=search-tips&helpful=yes").send().await.expect("vote");
+    let cookie = cookie_of(&first, "quire_visitor").expect("cookie");
+    let cookie = cookie.split(';').next().expect("pair").to_string();
+    let again = post(&client, &server, "/feedback", "page=search-tips&helpful=no")
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("revote");
+    assert_eq!(again.status(), 303);
+    assert!(cookie_of(&again, "quire_visitor").is_none(), "the visitor keeps their id");
+    post(&client, &server, "/feedback", "page=search-tips&helpful=yes").send().await.expect("another visitor");
+
+    let store = store_of(&server);
+    assert_eq!(store.vote_total().expect("total"), 2, "the revote replaced the first vote");
+    let page = client.get(server.url("/articles/search-tips")).send().await.expect("get").text().await.expect("body");
+    assert!(page.contains("1 of 2 people found this helpful"), "public count shown");
+}
+
+#[tokio::test]
+async fn javascript_flow_answers_with_the_next_step_as_json() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    let response = post(&client, &server, "/feedback", "page=quire%23do-i-need-a-database&helpful=yes")
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("vote");
+    assert_eq!(response.status(), 200);
+    let json: serde_json::Value = response.json().await.expect("json");
+    let ticket = json["ticket"].as_str().expect("ticket").to_string();
+    let html = json["html"].as_str().expect("html");
+    assert!(html.contains(r#"name="effort""#) && !html.contains(r#"name="reason""#), "effort only after yes");
+    let response = post(&client, &server, "/feedback/details", &format!("ticket={ticket}&effort=2"))
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("details");
+    let json: serde_json::Value = response.json().await.expect("json");
+    assert!(json["html"].as_str().expect("html").contains("Thank you"));
+    let votes = store_of(&server).votes_between(0, i64::MAX).expect("votes");
+    assert_eq!((votes[0].page.as_str(), votes[0].effort), ("quire#do-i-need-a-database", Some(2)));
+
+    // Every FAQ answer has its own form.
+    let faq = client.get(server.url("/faq/quire")).send().await.expect("faq").text().await.expect("body");
+    assert!(faq.matches("Was this answer helpful?").count() >= 5);
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    let body = "page=search-tips&helpful=yes";
+    let bare = client
+        .post(server.url("/feedback"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bare.status(), 403, "no Origin and no Sec-Fetch-Site");
+    assert!(bare.text().await.expect("body").contains("Origin"));
+    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+        let response = client
+            .post(server.url("/feedback"))
+            .header(name, value)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), 403, "{name}: {value}");
+    }
+    let same = client
+        .post(server.url("/feedback"))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(same.status(), 303);
+    assert_eq!(store_of(&server).vote_total().expect("total"), 1, "only the same-origin vote counted");
+}
+
+#[tokio::test]
+async fn bad_values_are_refused_with_what_is_accepted() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    let cases = [
+        ("/feedback", "page=search-tips&helpful=maybe".to_string(), 400, "`yes` or `no`"),
+        ("/feedback", "page=no-such-article&helpful=yes".to_string(), 404, "no published article"),
+        ("/feedback/details", "ticket=1.forged&effort=3".to_string(), 404, "not valid"),
+    ];
+    for (path, body, status, message) in cases {
+        let response = post(&client, &server, path, &body).send().await.expect("post");
+        assert_eq!(response.status(), status, "{body}");
+        assert!(response.text().await.expect("body").contains(message), "{body}");
+    }
+    let vote = post(&client, &server, "/feedback", "page=search-tips&helpful=no")
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("vote");
+    let ticket = vote.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
+    let long_comment = "x".repeat(2_001);
+    let bad_details = [
+        (format!("ticket={ticket}&effort=8"), "from 1 to 7"),
+        (format!("ticket={ticket}&effort=abc"), "from 1 to 7"),
+        (format!("ticket={ticket}&reason=spam"), "accepted: did-not-answer"),
+        (format!("ticket={ticket}&comment={long_comment}"), "at most 2000"),
+    ];
+    for (body, message) in bad_details {
+        let response = post(&client, &server, "/feedback/details", &body).send().await.expect("post");
+        assert_eq!(response.status(), 400);
+        let text = response.text().await.expect("body");
+        assert!(text.contains(message), "{text}");
+    }
+    let oversized = format!("page=search-tips&helpful=yes&comment={}", "y".repeat(40_000));
+    let response = post(&client, &server, "/feedback", &oversized).send().await.expect("post");
+    assert_eq!(response.status(), 413);
+    let stored = store_of(&server).votes_between(0, i64::MAX).expect("votes");
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].effort.is_none() && stored[0].reasons.is_empty(), "nothing invalid was stored");
+}
+
+#[tokio::test]
+async fn posts_are_rate_limited_per_client() {
+    let server = Server::start_with_config(&sample_content(), "[feedback]\nwrites_per_minute = 3\n");
+    let client = raw_client();
+    for _ in 0..3 {
+        let response = post(&client, &server, "/feedback", "page=search-tips&helpful=yes").send().await.expect("vote");
+        assert_eq!(response.status(), 303);
+    }
+    let limited = post(&client, &server, "/feedback", "page=search-tips&helpful=yes").send().await.expect("vote");
+    assert_eq!(limited.status(), 429);
+    let retry: u64 = limited.headers()[header::RETRY_AFTER].to_str().expect("header").parse().expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+}
+
+#[tokio::test]
+async fn bots_and_honeypots_do_not_count() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    let bot = post(&client, &server, "/feedback", "page=search-tips&helpful=yes")
+        .header(header::USER_AGENT, "Mozilla/5.0 (compatible; Googlebot/2.1)")
+        .send()
+        .await
+        .expect("bot");
+    assert_eq!(bot.status(), 200, "thanked");
+    let filled = post(&client, &server, "/feedback", "page=search-tips&helpful=yes&website=http%3A%2F%2Fspam")
+        .send()
+        .await
+        .expect("honeypot");
+    assert_eq!(filled.status(), 200);
+    assert_eq!(store_of(&server).vote_total().expect("total"), 0);
+}
+
+#[tokio::test]
+async fn views_and_contact_clicks_are_counted_per_day() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    for _ in 0..3 {
+        client.get(server.url("/articles/configure-quire")).send().await.expect("view");
+    }
+    client
+        .get(server.url("/articles/configure-quire"))
+        .header(header::USER_AGENT, "bingbot/2.0")
+        .send()
+        .await
+        .expect("bot view");
+    let contact = client.get(server.url("/contact?page=configure-quire")).send().await.expect("contact");
+    assert_eq!(contact.status(), 303);
+    assert_eq!(contact.headers()[header::LOCATION], "mailto:support@example.com");
+    let store = store_of(&server);
+    // Counters are written in batches every few seconds.
+    let counted = eventually(Duration::from_secs(12), || async {
+        store.counts_between(0, i64::MAX).expect("counts").iter().any(|c| c.views == 3 && c.escalations == 1)
+    })
+    .await;
+    assert!(counted, "{:?}", store.counts_between(0, i64::MAX));
+}
+
+#[tokio::test]
+async fn fifty_clients_cast_five_thousand_votes_and_every_one_counts() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let pages: Vec<String> = {
+        let store_pages = quire::content::load(&sample_content(), &quire::content::LoadOptions::default());
+        store_pages.published().map(|a| a.slug.clone()).collect()
+    };
+    let base = server.base.clone();
+    let mut tasks = Vec::new();
+    for client_number in 0..50usize {
+        let pages = pages.clone();
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = raw_client();
+            let mut cookie: Option<String> = None;
+            let mut voted = HashSet::new();
+            for k in 0..100usize {
+                let page = &pages[(client_number + k) % pages.len()];
+                let helpful = if (client_number + k) % 3 == 0 { "no" } else { "yes" };
+                let mut request = client
+                    .post(format!("{base}/feedback"))
+                    .header(header::ORIGIN, &base)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(format!("page={page}&helpful={helpful}"));
+                if let Some(cookie) = &cookie {
+                    request = request.header(header::COOKIE, cookie);
+                }
+                let response = request.send().await.expect("vote");
+                assert_eq!(response.status(), 303, "every vote is acknowledged");
+                if cookie.is_none() {
+                    cookie =
+                        cookie_of(&response, "quire_visitor").map(|c| c.split(';').next().unwrap_or("").to_string());
+                }
+                voted.insert(page.clone());
+            }
+            voted.len()
+        }));
+    }
+    let mut distinct = 0;
+    for task in tasks {
+        distinct += task.await.expect("client");
+    }
+    // 5,000 votes were cast; each client's repeat votes on a page replaced its earlier one.
+    assert_eq!(store_of(&server).vote_total().expect("total"), distinct as u64);
+    assert!(distinct < 5_000 && distinct >= 50 * pages.len().min(100), "{distinct}");
+}
+
+#[tokio::test]
+async fn acknowledged_votes_survive_sigkill() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let base = server.base.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let base = base.clone();
+        let stop = std::sync::Arc::clone(&stop);
+        tasks.push(tokio::spawn(async move {
+            let client = raw_client();
+            let mut acknowledged = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let response = client
+                    .post(format!("{base}/feedback"))
+                    .header(header::ORIGIN, &base)
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body("page=install-and-run&helpful=yes")
+                    .send()
+                    .await;
+                let Ok(response) = response else { break };
+                if !response.status().is_success() {
+                    break;
+                }
+                let Ok(json) = response.json::<serde_json::Value>().await else { break };
+                if let Some(ticket) = json["ticket"].as_str() {
+                    acknowledged.push(ticket.split('.').next().unwrap_or("").parse::<i64>().expect("vote id"));
+                }
+            }
+            acknowledged
+        }));
+    }
+    // Let the load run, then kill the server mid-stream.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let data = server.kill_hard();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut acknowledged = Vec::new();
+    for task in tasks {
+        acknowledged.extend(task.await.expect("client"));
+    }
+    assert!(acknowledged.len() > 50, "the load ran ({} votes)", acknowledged.len());
+
+    let restarted = Server::start_in(&sample_content(), data, &[]);
+    let store = store_of(&restarted);
+    let stored: HashSet<i64> = store.votes_between(0, i64::MAX).expect("votes").iter().map(|v| v.id).collect();
+    let lost: Vec<&i64> = acknowledged.iter().filter(|id| !stored.contains(id)).collect();
+    assert!(lost.is_empty(), "{} acknowledged votes lost: {lost:?}", lost.len());
+}
