@@ -1,0 +1,257 @@
+//! The staff side over real HTTP: accounts made with `quire staff add`, the login
+//! form with its CSRF token and throttling, sessions, the dashboard pages, the inbox,
+//! exports and the metrics API, and escaping of what customers wrote.
+
+mod common;
+
+use common::{raw_client, sample_content, Server};
+use reqwest::header;
+
+const CONFIG: &str = "[feedback]\nwrites_per_minute = 1000000\n";
+const EMAIL: &str = "ann@example.com";
+const PASSWORD: &str = "correct horse battery";
+
+fn form(client: &reqwest::Client, server: &Server, path: &str, body: String) -> reqwest::RequestBuilder {
+    client
+        .post(server.url(path))
+        .header(header::ORIGIN, &server.base)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+}
+
+fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// The value of `name="field" value="…"` in a page.
+fn hidden(page: &str, field: &str) -> String {
+    let marker = format!(r#"name="{field}" value=""#);
+    let start = page.find(&marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no {field} in page"));
+    page[start..].split('"').next().unwrap_or_default().to_string()
+}
+
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+fn pair(cookie: &str) -> String {
+    cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+/// Signs in through the form; returns the response and the login cookie pair used.
+async fn sign_in(client: &reqwest::Client, server: &Server, email: &str, password: &str) -> reqwest::Response {
+    let login = client.get(server.url("/staff/login")).send().await.expect("login form");
+    let login_cookie = pair(&set_cookie(&login, "quire_login").expect("login cookie"));
+    let page = login.text().await.expect("body");
+    let body = format!(
+        "csrf={}&next=%2Fstaff&email={}&password={}",
+        hidden(&page, "csrf"),
+        encode(email),
+        encode(password)
+    );
+    form(client, server, "/staff/login", body).header(header::COOKIE, login_cookie).send().await.expect("sign in")
+}
+
+/// A signed-in session cookie pair.
+async fn session(client: &reqwest::Client, server: &Server) -> String {
+    let response = sign_in(client, server, EMAIL, PASSWORD).await;
+    assert_eq!(response.status(), 303, "signed in");
+    pair(&set_cookie(&response, "quire_staff").expect("session cookie"))
+}
+
+async fn get(client: &reqwest::Client, server: &Server, path: &str, cookie: &str) -> reqwest::Response {
+    client.get(server.url(path)).header(header::COOKIE, cookie).send().await.expect("get")
+}
+
+#[tokio::test]
+async fn staff_pages_require_a_session() {
+    let server = Server::start_with_config(&sample_content(), CONFIG);
+    let client = raw_client();
+    for path in [
+        "/staff",
+        "/staff/pages?sort=views",
+        "/staff/page?key=search-tips",
+        "/staff/attention",
+        "/staff/search",
+        "/staff/inbox",
+        "/staff/export/feedback.csv",
+        "/staff/export/metrics.csv",
+    ] {
+        let response = client.get(server.url(path)).send().await.expect("get");
+        assert_eq!(response.status(), 303, "{path}");
+        let location = response.headers()[header::LOCATION].to_str().expect("location");
+        assert!(location.starts_with("/staff/login?next=/staff"), "{path} → {location}");
+    }
+    let api = client.get(server.url("/staff/api/metrics")).send().await.expect("api");
+    assert_eq!(api.status(), 401);
+    let forged = client
+        .get(server.url("/staff"))
+        .header(header::COOKIE, "quire_staff=0000000000000000000000000000000000000000000000000000000000000000")
+        .send()
+        .await
+        .expect("forged");
+    assert_eq!(forged.status(), 303, "an unknown session token is no session");
+}
+
+#[tokio::test]
+async fn login_needs_its_token_and_throttles_wrong_passwords() {
+    let server = Server::start_with_config(&sample_content(), CONFIG);
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+
+    // No CSRF token/cookie: refused even with the right password.
+    let body = format!("email={}&password={}", encode(EMAIL), encode(PASSWORD));
+    let response = form(&client, &server, "/staff/login", body).send().await.expect("post");
+    assert_eq!(response.status(), 403);
+    assert!(set_cookie(&response, "quire_staff").is_none());
+
+    let wrong = sign_in(&client, &server, EMAIL, "wrong password!").await;
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.text().await.expect("body").contains("email or password is not correct"));
+    for _ in 0..4 {
+        sign_in(&client, &server, EMAIL, "wrong password!").await;
+    }
+    let locked = sign_in(&client, &server, EMAIL, PASSWORD).await;
+    assert_eq!(locked.status(), 429, "locked after 5 failures, even with the right password");
+    assert!(locked.headers().contains_key(header::RETRY_AFTER));
+    assert!(set_cookie(&locked, "quire_staff").is_none());
+
+    // Another account from the same address is not locked by these five.
+    server.add_staff("bob@example.com", "another long password");
+    let bob = sign_in(&client, &server, "bob@example.com", "another long password").await;
+    assert_eq!(bob.status(), 303);
+    let cookie = set_cookie(&bob, "quire_staff").expect("session");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/staff"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn dashboard_shows_metrics_inbox_and_exports_with_customer_text_escaped() {
+    let server = Server::start_with_config(&sample_content(), CONFIG);
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+
+    // Customers: 3 yes and 1 no with a hostile comment on one article; a search that
+    // finds nothing.
+    for helpful in ["yes", "yes", "yes"] {
+        form(&client, &server, "/feedback", format!("page=search-tips&helpful={helpful}&arrival=search"))
+            .send()
+            .await
+            .expect("vote");
+    }
+    let vote = form(&client, &server, "/feedback", "page=search-tips&helpful=no&arrival=browse".into())
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("vote");
+    let ticket = vote.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
+    let hostile = "<script>alert('pwned')</script> & \"quotes\"";
+    let details = format!("ticket={ticket}&effort=6&reason=outdated&comment={}", encode(hostile));
+    assert_eq!(form(&client, &server, "/feedback/details", details).send().await.expect("details").status(), 200);
+    client.get(server.url("/search?q=xylophone+qwertz")).send().await.expect("search");
+
+    let cookie = session(&client, &server).await;
+    let overview = get(&client, &server, "/staff", &cookie).await;
+    assert_eq!(overview.status(), 200);
+    assert_eq!(overview.headers()[header::CACHE_CONTROL], "no-store");
+    let overview = overview.text().await.expect("body");
+    assert!(overview.contains("Helpful (CSAT)") && overview.contains("75%"), "3 of 4 helpful");
+    assert!(overview.contains("<svg class=\"chart\""), "server-rendered chart");
+    assert!(overview.contains("xylophone qwertz"), "the zero-result search is listed as a gap");
+    assert!(overview.contains("noindex"));
+
+    let table = get(&client, &server, "/staff/pages?sort=votes&dir=desc", &cookie).await.text().await.expect("body");
+    let first_row = table.split("<tbody>").nth(1).and_then(|t| t.split("</tr>").next()).expect("first row");
+    assert!(first_row.contains("Search tips"), "sorted by votes: {first_row}");
+    assert!(table.contains(r#"aria-sort="descending""#));
+
+    let detail = get(&client, &server, "/staff/page?key=search-tips", &cookie).await.text().await.expect("body");
+    assert!(detail.contains("It is out of date"), "reason counted");
+    assert!(!detail.contains("<script>alert"), "customer text is escaped");
+    assert!(detail.contains("&lt;script&gt;") || detail.contains("&#60;script&#62;"), "shown as text");
+
+    let inbox = get(&client, &server, "/staff/inbox", &cookie).await.text().await.expect("body");
+    assert!(!inbox.contains("<script>alert"));
+    assert!(inbox.contains("Mark resolved"));
+    let csrf = hidden(&inbox, "csrf");
+    let action = inbox.split(r#"action="/staff/inbox/"#).nth(1).and_then(|s| s.split('"').next()).expect("item id");
+
+    // Without the token: refused. With it: resolved, by whom and when.
+    let refused = form(&client, &server, &format!("/staff/inbox/{action}"), "action=resolve".into())
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 403);
+    let resolved = form(&client, &server, &format!("/staff/inbox/{action}"), format!("action=resolve&csrf={csrf}"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resolved.status(), 303);
+    let done = get(&client, &server, "/staff/inbox?status=resolved", &cookie).await.text().await.expect("body");
+    assert!(done.contains(&format!("Resolved by {EMAIL}")), "who resolved it");
+    let open = get(&client, &server, "/staff/inbox?status=open", &cookie).await.text().await.expect("body");
+    assert!(!open.contains("Mark resolved"), "nothing open any more");
+
+    let csv = get(&client, &server, "/staff/export/feedback.csv", &cookie).await;
+    assert!(csv.headers()[header::CONTENT_TYPE].to_str().expect("type").starts_with("text/csv"));
+    let csv = csv.text().await.expect("body");
+    assert!(csv.starts_with("id,page,title,helpful,effort"));
+    assert_eq!(csv.lines().count(), 5, "header and 4 votes");
+    let metrics = get(&client, &server, "/staff/export/metrics.csv", &cookie).await.text().await.expect("body");
+    assert!(metrics.lines().any(|l| l.starts_with("search-tips,Search tips,") && l.contains(",0.75,")), "{metrics}");
+
+    let api: serde_json::Value =
+        get(&client, &server, "/staff/api/metrics?days=7", &cookie).await.json().await.expect("json");
+    assert_eq!(api["total"]["votes"], 4);
+    assert_eq!(api["total"]["helpful"], 3);
+    assert_eq!(api["search"]["zero_results"], 1);
+
+    // Signing out ends the session.
+    let out = form(&client, &server, "/staff/logout", format!("csrf={csrf}"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 303);
+    assert_eq!(get(&client, &server, "/staff", &cookie).await.status(), 303);
+}
+
+#[tokio::test]
+async fn purge_command_deletes_old_comments() {
+    let server = Server::start_with_config(&sample_content(), CONFIG);
+    let client = raw_client();
+    let vote = form(&client, &server, "/feedback", "page=search-tips&helpful=no".into())
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("vote");
+    let ticket = vote.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
+    form(&client, &server, "/feedback/details", format!("ticket={ticket}&comment=call+me+at+555"))
+        .send()
+        .await
+        .expect("details");
+    let kept = server.command(&["feedback", "purge"], "");
+    assert!(String::from_utf8_lossy(&kept.stdout).contains("deleted 0 comment"), "recent comments are kept");
+    // Retention is measured in whole seconds: let the comment age by one.
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let purged = server.command(&["feedback", "purge", "--older-than-days", "0"], "");
+    assert!(purged.status.success());
+    assert!(String::from_utf8_lossy(&purged.stdout).contains("deleted 1 comment"));
+    let store = quire::store::Store::open(server.data.path()).expect("db");
+    let votes = quire::feedback::FeedbackStore::votes_between(&store, 0, i64::MAX).expect("votes");
+    assert_eq!(votes[0].comment, None);
+    assert!(!votes[0].helpful, "the vote itself stays");
+
+    let short = server.command(&["staff", "add", "x@example.com"], "short\n");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+}
