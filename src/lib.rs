@@ -50,9 +50,15 @@ pub fn serve(config: config::Config) -> Result<()> {
     let tally = feedback::live::Tally::new(store.all_vote_counts()?);
     let counters = Arc::new(feedback::live::CounterBuffer::default());
     let feedback = web::FeedbackState::new(&config, key, tally, Arc::clone(&counters))?;
+    let learned = Arc::new(arc_swap::ArcSwap::from_pointee(feedback::learning::Learned::default()));
+    web::refresh_learning(&store, &learned);
     // Flushes pending counters when dropped, after the server has stopped.
-    let _counter_writer =
-        web::spawn_counter_writer(Arc::clone(&store), counters, config.feedback.comment_retention_days);
+    let _counter_writer = web::spawn_counter_writer(
+        Arc::clone(&store),
+        counters,
+        config.feedback.comment_retention_days,
+        Arc::clone(&learned),
+    );
     let state = web::AppState {
         site,
         store,
@@ -62,6 +68,7 @@ pub fn serve(config: config::Config) -> Result<()> {
         client_throttle: auth::LoginThrottle::new(auth::MAX_CLIENT_FAILURES),
         staff_session_hours: config.feedback.staff_session_hours.clamp(1, 24 * 30),
         stale_after_days: config.check.stale_after_days,
+        learned,
     };
     actix_web::rt::System::new().block_on(async move {
         let server = web::server(state, listener)?;

@@ -166,3 +166,108 @@ async fn misspelled_query_suggests_as_you_type_and_keyboard_picks_the_article() 
     assert_clean_console(&browser, "suggestions").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn customer_votes_in_place_and_answers_the_follow_up() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start_with_config(&sample_content(), "[feedback]\npublic_counts = \"always\"\n");
+    let c = &browser.client;
+
+    c.goto(&server.url("/articles/configure-quire")).await.expect("article");
+    let no = c.find(Locator::Css(".feedback button[value=no]")).await.expect("No button");
+    no.click().await.expect("vote no");
+    // The follow-up replaces the buttons without a page load.
+    let effort = c.wait().for_element(Locator::Css(".feedback input[name=effort][value='6']")).await.expect("effort");
+    assert_eq!(c.current_url().await.expect("url").path(), "/articles/configure-quire", "no navigation");
+    let focused = c.active_element().await.expect("focus").text().await.expect("text");
+    assert!(focused.contains("Thanks for your feedback"), "focus moves to the confirmation: {focused}");
+    browser.screenshot("feedback-follow-up").await;
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe on the follow-up: {violations:#?}");
+    }
+    effort.click().await.expect("pick effort");
+    c.find(Locator::Css(".feedback input[name=reason][value=missing-steps]"))
+        .await
+        .expect("reason")
+        .click()
+        .await
+        .expect("tick reason");
+    c.find(Locator::Css(".feedback textarea[name=comment]"))
+        .await
+        .expect("comment")
+        .send_keys("The TOML example has no [feedback] section")
+        .await
+        .expect("type");
+    c.find(Locator::Css(".feedback-details button[type=submit]")).await.expect("send").click().await.expect("send");
+    let thanks = c.wait().for_element(Locator::Css(".feedback .feedback-contact a")).await.expect("contact link");
+    assert_eq!(thanks.attr("href").await.expect("attr").as_deref(), Some("/contact?page=configure-quire"));
+    assert_clean_console(&browser, "feedback").await;
+    browser.screenshot("feedback-thanks").await;
+
+    let store = quire::store::Store::open(server.data.path()).expect("db");
+    let votes = quire::feedback::FeedbackStore::votes_between(&store, 0, i64::MAX).expect("votes");
+    assert_eq!(votes.len(), 1);
+    assert_eq!((votes[0].helpful, votes[0].effort), (false, Some(6)));
+    assert_eq!(votes[0].comment.as_deref(), Some("The TOML example has no [feedback] section"));
+
+    // The page now shows the public count.
+    c.goto(&server.url("/articles/configure-quire")).await.expect("reload");
+    let count = c.find(Locator::Css(".feedback-count")).await.expect("count").text().await.expect("text");
+    assert_eq!(count, "0 of 1 person found this helpful");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn staff_sign_in_and_read_the_dashboard_with_keyboard_and_screen_reader_support() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start_with_config(&sample_content(), "[feedback]\nwrites_per_minute = 100000\n");
+    server.add_staff("ann@example.com", "correct horse battery");
+    let c = &browser.client;
+
+    // Some feedback to look at, cast through the page like a customer would.
+    for path in ["/articles/search-tips", "/articles/install-and-run"] {
+        c.goto(&server.url(path)).await.expect("article");
+        c.find(Locator::Css(".feedback button[value=yes]")).await.expect("Yes").click().await.expect("vote");
+        c.wait().for_element(Locator::Css(".feedback-thanks")).await.expect("thanks");
+    }
+
+    c.goto(&server.url("/staff/pages")).await.expect("staff");
+    assert_eq!(c.current_url().await.expect("url").path(), "/staff/login", "sent to sign in");
+    c.find(Locator::Css("#login-email")).await.expect("email").send_keys("ann@example.com").await.expect("type");
+    let password = c.find(Locator::Css("#login-password")).await.expect("password");
+    password.send_keys("correct horse battery").await.expect("type");
+    password.send_keys(&Key::Enter.to_string()).await.expect("submit");
+    c.wait()
+        .for_url(&url::Url::parse(&server.url("/staff/pages")).expect("url"))
+        .await
+        .expect("back where they wanted to go");
+    let table = c.find(Locator::Css(".metrics-table")).await.expect("table").text().await.expect("text");
+    assert!(table.contains("Search tips") && table.contains("100%"), "{table}");
+
+    let mut problems = Vec::new();
+    for scheme in ["light", "dark"] {
+        browser.color_scheme(scheme).await;
+        for path in [
+            "/staff",
+            "/staff/pages",
+            "/staff/page?key=search-tips",
+            "/staff/search",
+            "/staff/inbox",
+            "/staff/attention",
+        ] {
+            c.goto(&server.url(path)).await.expect("page");
+            assert_clean_console(&browser, path).await;
+            if let Some(violations) = browser.axe_violations().await {
+                problems.extend(violations.into_iter().map(|v| format!("{path} ({scheme}): {v}")));
+            }
+        }
+        c.goto(&server.url("/staff")).await.expect("overview");
+        browser.screenshot(&format!("staff-overview-{scheme}")).await;
+    }
+    assert!(problems.is_empty(), "axe violations:\n{}", problems.join("\n"));
+
+    c.goto(&server.url("/staff")).await.expect("overview");
+    c.find(Locator::Css(".staff-signout button")).await.expect("sign out").click().await.expect("click");
+    c.wait().for_url(&url::Url::parse(&server.url("/staff/login")).expect("url")).await.expect("signed out");
+    browser.close().await;
+}

@@ -238,3 +238,82 @@ fn explain() {
         eprintln!("{part:?}: {top:?}");
     }
 }
+
+/// Search that learns from votes, measured on the sample set: readers who asked a
+/// question voted the right article helpful five times each (question queries), and
+/// title queries got realistic noise (two helpful votes for the second result, one
+/// unhelpful vote for the right one). Learning must lift the questions and leave every
+/// title query where it was.
+#[test]
+fn learning_from_votes_helps_questions_and_never_hurts_titles() {
+    use quire::feedback::learning::{self, Outcome};
+    let dir = common::sample_content();
+    let library = content::load(&dir, &LoadOptions::default());
+    let (index, _) = SearchIndex::build(&library, &SearchSettings::default(), &dir).expect("index");
+    let cases = read_cases("sample.txt");
+    let key_of_title = |title: &str| -> Option<String> {
+        library.published().find(|a| a.title == title).map(|a| a.slug.clone()).or_else(|| {
+            library
+                .faqs
+                .iter()
+                .find_map(|f| f.questions.iter().find(|q| q.question == title).map(|q| format!("{}#{}", f.slug, q.id)))
+        })
+    };
+    let rank = |query: &str, expected: &[String], learned: Option<&learning::Boosts>| -> Option<usize> {
+        let results = index.search(
+            &library,
+            &SearchRequest { query, limit: 10, complete_last_word: true, learned, ..SearchRequest::default() },
+        );
+        results.hits.iter().position(|h| expected.contains(&title_of(&library, h.target))).map(|p| p + 1)
+    };
+    let now = 1_800_000_000;
+    let mut outcomes = Vec::new();
+    for case in &cases {
+        let normalized = index.normalize(&case.query);
+        let right = key_of_title(&case.expected[0]).expect("expected page has a key");
+        match case.kind.as_str() {
+            "question" => {
+                outcomes.extend((0..5).map(|_| Outcome {
+                    normalized: normalized.clone(),
+                    page: right.clone(),
+                    helpful: true,
+                    at: now,
+                }));
+            }
+            "title" => {
+                let results =
+                    index.search(&library, &SearchRequest { query: &case.query, limit: 2, ..SearchRequest::default() });
+                if let Some(second) = results.hits.get(1) {
+                    let wrong = quire::search::page_key(&library, second.target);
+                    outcomes.extend((0..2).map(|_| Outcome {
+                        normalized: normalized.clone(),
+                        page: wrong.clone(),
+                        helpful: true,
+                        at: now,
+                    }));
+                }
+                outcomes.push(Outcome { normalized: normalized.clone(), page: right, helpful: false, at: now });
+            }
+            _ => {}
+        }
+    }
+    let boosts = learning::boosts(&learning::learn(&outcomes, &[], now));
+    let mut before: BTreeMap<String, Score> = BTreeMap::new();
+    let mut after: BTreeMap<String, Score> = BTreeMap::new();
+    for case in &cases {
+        let was = rank(&case.query, &case.expected, None);
+        let now_rank = rank(&case.query, &case.expected, Some(&boosts));
+        before.entry(case.kind.clone()).or_default().add(was);
+        after.entry(case.kind.clone()).or_default().add(now_rank);
+        if case.kind == "title" {
+            assert_eq!(now_rank, was, "learning moved the title query {:?}", case.query);
+        }
+    }
+    eprintln!("learning from votes (sample set): kind, recall@1 before → after, MRR@10 before → after");
+    for (kind, b) in &before {
+        let a = &after[kind];
+        eprintln!("  {kind:10} {:.3} → {:.3}   {:.3} → {:.3}", b.recall1(), a.recall1(), b.mrr(), a.mrr());
+    }
+    assert!(after["question"].recall1() > before["question"].recall1(), "learning lifts question queries");
+    assert!(after["question"].mrr() >= before["question"].mrr());
+}

@@ -49,12 +49,8 @@ async fn sign_in(client: &reqwest::Client, server: &Server, email: &str, passwor
     let login = client.get(server.url("/staff/login")).send().await.expect("login form");
     let login_cookie = pair(&set_cookie(&login, "quire_login").expect("login cookie"));
     let page = login.text().await.expect("body");
-    let body = format!(
-        "csrf={}&next=%2Fstaff&email={}&password={}",
-        hidden(&page, "csrf"),
-        encode(email),
-        encode(password)
-    );
+    let body =
+        format!("csrf={}&next=%2Fstaff&email={}&password={}", hidden(&page, "csrf"), encode(email), encode(password));
     form(client, server, "/staff/login", body).header(header::COOKIE, login_cookie).send().await.expect("sign in")
 }
 
@@ -254,4 +250,87 @@ async fn purge_command_deletes_old_comments() {
     let short = server.command(&["staff", "add", "x@example.com"], "short\n");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+}
+
+#[tokio::test]
+async fn search_learns_from_votes_of_readers_who_came_from_search_and_staff_can_pin_or_remove() {
+    let server = Server::start_with_config(&sample_content(), CONFIG);
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+    let query = "how do customers rate effort";
+    // Three readers: search, open a result through the click redirect, vote it helpful.
+    for _ in 0..3 {
+        let results = client
+            .get(server.url(&format!("/search?q={}", encode(query))))
+            .send()
+            .await
+            .expect("search")
+            .text()
+            .await
+            .expect("body");
+        let click = results
+            .split("href=\"")
+            .filter_map(|s| s.split('"').next())
+            .find(|href| href.starts_with("/search/click?") && href.contains("customer-effort-score"))
+            .expect("a click link to the CES article")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        let redirect = client.get(server.url(&click)).send().await.expect("click");
+        assert_eq!(redirect.status(), 303);
+        let search_cookie = pair(&set_cookie(&redirect, "quire_search").expect("search cookie"));
+        let article = client
+            .get(server.url("/articles/customer-effort-score"))
+            .header(header::COOKIE, &search_cookie)
+            .header(header::REFERER, server.url("/search?q=x"))
+            .send()
+            .await
+            .expect("article")
+            .text()
+            .await
+            .expect("body");
+        assert!(article.contains(r#"name="arrival" value="search""#), "the form knows the reader came from search");
+        let search_id = hidden(&article, "search");
+        let vote = form(
+            &client,
+            &server,
+            "/feedback",
+            format!("page=customer-effort-score&helpful=yes&arrival=search&search={search_id}"),
+        )
+        .send()
+        .await
+        .expect("vote");
+        assert_eq!(vote.status(), 303);
+    }
+    // A forged search id (a search whose click went elsewhere) is not evidence.
+    form(&client, &server, "/feedback", "page=search-tips&helpful=yes&arrival=search&search=1".into())
+        .send()
+        .await
+        .expect("forged");
+
+    // Learning runs at start-up and every few minutes; restart to see it now.
+    let data = server.kill_hard();
+    let server = Server::start_in(&sample_content(), data, &[]);
+    let cookie = session(&client, &server).await;
+    let page = get(&client, &server, "/staff/learning", &cookie).await.text().await.expect("body");
+    let row = page.split("<tr>").find(|r| r.contains("Customer Effort Score")).expect("the learned pairing is listed");
+    assert!(row.contains("learned") && row.contains("×1."), "{row}");
+    assert!(!page.contains("Search tips"), "the forged vote taught nothing");
+
+    // Staff remove it: no effect any more.
+    let csrf = hidden(&page, "csrf");
+    let normalized = hidden(row, "query");
+    let remove = form(
+        &client,
+        &server,
+        "/staff/learning",
+        format!("csrf={csrf}&query={}&page=customer-effort-score&decision=remove", encode(&normalized)),
+    )
+    .header(header::COOKIE, &cookie)
+    .send()
+    .await
+    .expect("remove");
+    assert_eq!(remove.status(), 303);
+    let page = get(&client, &server, "/staff/learning", &cookie).await.text().await.expect("body");
+    let row = page.split("<tr>").find(|r| r.contains("Customer Effort Score")).expect("still listed");
+    assert!(row.contains("removed") && row.contains("×1.00"), "{row}");
 }

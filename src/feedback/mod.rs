@@ -6,6 +6,7 @@
 //! ([`metrics`]). It knows neither HTTP nor SQL: [`FeedbackStore`] is the narrow
 //! interface storage engines implement (SQLite in `crate::store`).
 
+pub mod learning;
 pub mod live;
 pub mod metrics;
 
@@ -259,6 +260,20 @@ pub trait FeedbackStore: Send + Sync {
     fn set_resolved(&self, vote: i64, by: Option<&str>, at: i64) -> Result<bool>;
     /// Deletes comments older than `before` (unix seconds); returns how many.
     fn purge_comments(&self, before: i64) -> Result<usize>;
+    /// Votes cast after opening a result of a logged search for the same page, since
+    /// `since` (unix seconds): the evidence search learns from.
+    fn search_outcomes(&self, since: i64) -> Result<Vec<learning::Outcome>>;
+    /// Staff decisions on learned pairings: (normalized query, page, decision).
+    fn learned_overrides(&self) -> Result<Vec<(String, String, learning::Override)>>;
+    /// Pins or removes a pairing, or (with `None`) returns it to the evidence.
+    fn set_learned_override(
+        &self,
+        normalized: &str,
+        page: &str,
+        decision: Option<learning::Override>,
+        by: &str,
+        at: i64,
+    ) -> Result<()>;
 }
 
 /// Checks an effort answer against the scale; the error says what is accepted.

@@ -39,6 +39,8 @@ pub const BEST_BETS_FILE: &str = "best-bets.toml";
 pub const DEFAULT_SYNONYMS: &str = include_str!("default_synonyms.txt");
 /// Most results one request may ask for.
 pub const MAX_LIMIT: usize = 50;
+/// Extra results fetched below the requested page when learned boosts may re-rank it.
+const LEARNED_POOL: usize = 20;
 /// Characters of text around the matched words in a snippet.
 const SNIPPET_CHARS: usize = 180;
 
@@ -70,6 +72,17 @@ struct DocMeta {
     category: usize,
 }
 
+/// The feedback key of a search target: the article slug, or `faq-slug#question`.
+pub fn page_key(library: &Library, target: Target) -> String {
+    match target {
+        Target::Article(index) => library.articles[index].slug.clone(),
+        Target::FaqQuestion { page, question } => {
+            let faq = &library.faqs[page];
+            format!("{}#{}", faq.slug, faq.questions[question].id)
+        }
+    }
+}
+
 /// One search request.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest<'a> {
@@ -88,6 +101,9 @@ pub struct SearchRequest<'a> {
     /// As-you-type suggestions: match titles, keywords, headings, summaries and tags
     /// but not article bodies (see [`query::Planner::headlines_only`]).
     pub headlines_only: bool,
+    /// Score multipliers learned from readers' votes, by normalized query
+    /// ([`crate::feedback::learning`]).
+    pub learned: Option<&'a crate::feedback::learning::Boosts>,
 }
 
 /// One result.
@@ -370,7 +386,12 @@ impl SearchIndex {
             None => (plan.query.box_clone(), None),
         };
         let combined_facets = if request.category.is_none() { category_counter(request.with_facets) } else { None };
-        let top = TopDocs::with_limit(limit).and_offset(request.offset);
+        // Learned boosts re-rank a pool from the top, so pages are cut after re-ranking.
+        let learned = request.learned.and_then(|boosts| boosts.get(&plan.normalized));
+        let top = match learned {
+            Some(_) => TopDocs::with_limit(request.offset + limit + LEARNED_POOL),
+            None => TopDocs::with_limit(limit).and_offset(request.offset),
+        };
         let (total, top_docs, facet_counts) = if self.has_boosts {
             let boosts = Arc::clone(&self.boosts);
             let boosted = top.tweak_score(move |segment: &SegmentReader| {
@@ -395,6 +416,16 @@ impl SearchIndex {
             if let Some(position) = self.position_of(&searcher, address)? {
                 ranked.push((score, position));
             }
+        }
+        if let Some(boosts) = learned {
+            for (score, position) in ranked.iter_mut() {
+                let key = page_key(library, self.docs[*position].target);
+                if let Some((_, multiplier)) = boosts.iter().find(|(page, _)| *page == key) {
+                    *score *= multiplier;
+                }
+            }
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+            ranked.drain(..request.offset.min(ranked.len()));
         }
         if request.offset == 0 {
             self.pin_best_bets(&plan.normalized, request.category, library, &mut ranked);

@@ -4,6 +4,7 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
 use super::Store;
+use crate::feedback::learning::{Outcome, Override};
 use crate::feedback::{
     Arrival, Counter, DailyCounts, EffortScale, FeedbackStore, FollowUp, PageKey, Reason, SearchOutcome, VoteInput,
     VoteRow,
@@ -227,6 +228,64 @@ impl FeedbackStore for Store {
     fn purge_comments(&self, before: i64) -> Result<usize> {
         self.with(|c| {
             c.execute("UPDATE votes SET comment = NULL WHERE comment IS NOT NULL AND updated_at < ?1", [before])
+        })
+    }
+
+    fn search_outcomes(&self, since: i64) -> Result<Vec<Outcome>> {
+        let rows: Vec<(String, String, Option<String>, bool, i64)> = self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT s.normalized, v.page, s.clicked_url, v.helpful, v.updated_at
+                 FROM votes v JOIN search_log s ON s.id = v.search_id
+                 WHERE v.arrival = 'search' AND v.updated_at >= ?1 AND s.normalized <> ''",
+            )?;
+            let rows = statement
+                .query_map([since], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?;
+            rows.collect()
+        })?;
+        // Only votes on the page that search's click actually opened are evidence; a
+        // forged search id in a vote form points elsewhere and is ignored.
+        Ok(rows
+            .into_iter()
+            .filter(|(_, page, clicked, _, _)| clicked.as_deref().and_then(page_key_of_url).as_deref() == Some(page))
+            .map(|(normalized, page, _, helpful, at)| Outcome { normalized, page, helpful, at })
+            .collect())
+    }
+
+    fn learned_overrides(&self) -> Result<Vec<(String, String, Override)>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached("SELECT normalized, page, decision FROM learned_overrides")?;
+            let rows = statement.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+            })?;
+            rows.collect()
+        })
+        .map(|rows: Vec<(String, String, String)>| {
+            rows.into_iter().filter_map(|(q, p, d)| Override::parse(&d).map(|d| (q, p, d))).collect()
+        })
+    }
+
+    fn set_learned_override(
+        &self,
+        normalized: &str,
+        page: &str,
+        decision: Option<Override>,
+        by: &str,
+        at: i64,
+    ) -> Result<()> {
+        self.with(|c| {
+            match decision {
+                Some(decision) => c.execute(
+                    "INSERT INTO learned_overrides (normalized, page, decision, decided_by, decided_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (normalized, page) DO UPDATE SET decision = ?3, decided_by = ?4, decided_at = ?5",
+                    params![normalized, page, decision.as_str(), by, at],
+                )?,
+                None => c.execute(
+                    "DELETE FROM learned_overrides WHERE normalized = ?1 AND page = ?2",
+                    params![normalized, page],
+                )?,
+            };
+            Ok(())
         })
     }
 }

@@ -66,6 +66,17 @@ fn migrations() -> Migrations<'static> {
                 expires_at INTEGER NOT NULL
             );",
         ),
+        // 3: staff decisions on pairings that search learned from votes.
+        M::up(
+            "CREATE TABLE learned_overrides (
+                normalized TEXT NOT NULL,
+                page TEXT NOT NULL,
+                decision TEXT NOT NULL CHECK (decision IN ('pin', 'remove')),
+                decided_by TEXT NOT NULL,
+                decided_at INTEGER NOT NULL,
+                PRIMARY KEY (normalized, page)
+            ) WITHOUT ROWID;",
+        ),
     ])
 }
 

@@ -315,6 +315,7 @@ fn follow_up_fragment(state: &AppState, target: &FeedbackTarget, helpful: bool, 
     let (easy, hard) = scale.end_labels();
     FollowUpFragment {
         id: pages::html_id(&target.key),
+        noun: if target.key.contains('#') { "answer" } else { "article" },
         ticket: ticket.to_string(),
         helpful,
         points: (1..=scale.points)
@@ -501,12 +502,18 @@ pub fn spawn_counter_writer(
     store: Arc<crate::store::Store>,
     counters: Arc<CounterBuffer>,
     retention_days: i64,
+    learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
 ) -> CounterWriter {
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let mut last_purge: Option<std::time::Instant> = None;
+    let mut last_learning = std::time::Instant::now();
     let handle = std::thread::Builder::new()
         .name("quire-counters".into())
         .spawn(move || loop {
+            if last_learning.elapsed() >= LEARNING_INTERVAL {
+                last_learning = std::time::Instant::now();
+                refresh_learning(&store, &learned);
+            }
             if last_purge.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(86_400)) {
                 last_purge = Some(std::time::Instant::now());
                 match store.purge_comments(now() - retention_days.max(0) * 86_400) {
@@ -532,6 +539,17 @@ pub fn spawn_counter_writer(
         })
         .ok();
     CounterWriter { stop: Some(stop), handle }
+}
+
+/// How often search relearns from votes.
+const LEARNING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Recomputes learned search boosts from the database (blocking).
+pub fn refresh_learning(store: &crate::store::Store, learned: &arc_swap::ArcSwap<crate::feedback::learning::Learned>) {
+    match crate::feedback::learning::refresh(store, now()) {
+        Ok(fresh) => learned.store(Arc::new(fresh)),
+        Err(err) => tracing::error!("cannot refresh learned search boosts: {err:#}"),
+    }
 }
 
 /// Stops the counter writer (flushing what is pending) when dropped.

@@ -28,7 +28,7 @@ use actix_web::{guard, middleware, web, App, HttpServer};
 use crate::config::Config;
 use crate::site::Site;
 use crate::store::Store;
-pub use feedback::{spawn_counter_writer, FeedbackState};
+pub use feedback::{refresh_learning, spawn_counter_writer, FeedbackState};
 
 /// Presentation facts every page needs, fixed at start-up.
 #[derive(Debug, Clone)]
@@ -65,6 +65,8 @@ pub struct AppState {
     pub staff_session_hours: i64,
     /// A page whose `reviewed` date is older than this needs review.
     pub stale_after_days: i64,
+    /// What search learned from votes, refreshed in the background.
+    pub learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
 }
 
 /// Runs blocking work (SQLite, file reads) on actix's blocking thread pool. Handlers
@@ -168,6 +170,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/staff/search", read().to(dashboard::search_report))
         .route("/staff/inbox", read().to(dashboard::inbox))
         .route("/staff/inbox/{id}", web::post().to(dashboard::resolve))
+        .route("/staff/learning", read().to(dashboard::learning))
+        .route("/staff/learning", web::post().to(dashboard::decide_learning))
         .route("/staff/export/feedback.csv", read().to(dashboard::export_feedback))
         .route("/staff/export/metrics.csv", read().to(dashboard::export_metrics))
         .route("/staff/api/metrics", read().to(dashboard::api_metrics));

@@ -187,6 +187,8 @@ pub struct FeedbackWidget {
 #[template(path = "feedback_follow_up.html")]
 pub struct FollowUpFragment {
     pub id: String,
+    /// "article" or "answer" (FAQ), for the questions' wording.
+    pub noun: &'static str,
     pub ticket: String,
     pub helpful: bool,
     /// (value, label) of each point of the effort scale.

@@ -81,6 +81,7 @@ pub async fn page(
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
     let version = state.site.current();
+    let learned = state.learned.load();
     let page_number = params.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let category = params.category.as_deref().filter(|c| !c.is_empty());
     let results: SearchResults = version.search.search(
@@ -94,6 +95,7 @@ pub async fn page(
             with_facets: true,
             without_snippets: false,
             headlines_only: false,
+            learned: Some(&learned.boosts),
         },
     );
     let query = results.query.clone();
@@ -273,6 +275,7 @@ struct ApiResponse {
 /// with `<mark>` around matched words (everything else escaped).
 pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> HttpResponse {
     let version = state.site.current();
+    let learned = state.learned.load();
     let suggest = is_on(params.suggest.as_deref());
     let results = version.search.search(
         &version.library,
@@ -285,6 +288,7 @@ pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> H
             with_facets: false,
             without_snippets: suggest || is_off(params.snippets.as_deref()),
             headlines_only: suggest,
+            learned: Some(&learned.boosts),
         },
     );
     let body = ApiResponse {

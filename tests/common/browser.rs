@@ -62,6 +62,8 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
                     "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display()),
+                    // Smooth scrolling would move elements while WebDriver clicks them.
+                    "--force-prefers-reduced-motion".to_string(),
                 ],
             },
             "goog:loggingPrefs": { "browser": "ALL" },
