@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{eventually, raw_client, sample_content, Server};
+use common::{eventually, raw_client, sample_content, set_cookie, Server};
 use quire::feedback::{Arrival, FeedbackStore, Reason};
 use quire::store::Store;
 use reqwest::header;
@@ -21,16 +21,6 @@ fn post(client: &reqwest::Client, server: &Server, path: &str, body: &str) -> re
         .header(header::ORIGIN, &server.base)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(body.to_string())
-}
-
-fn cookie_of(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_string)
 }
 
 fn store_of(server: &Server) -> Store {
@@ -54,7 +44,7 @@ async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
     assert_eq!(response.status(), 303);
     let location = response.headers()[header::LOCATION].to_str().expect("location").to_string();
     assert!(location.starts_with("/feedback?ticket="), "{location}");
-    let cookie = cookie_of(&response, "quire_visitor").expect("visitor cookie");
+    let cookie = set_cookie(&response, "quire_visitor").expect("visitor cookie");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
 
     let follow_up = client.get(server.url(&location)).send().await.expect("follow-up").text().await.expect("body");
@@ -92,7 +82,7 @@ async fn voting_again_replaces_the_vote_and_the_public_count_follows() {
     let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
     let client = raw_client();
     let first = post(&client, &server, "/feedback", "page=search-tips&helpful=yes").send().await.expect("vote");
-    let cookie = cookie_of(&first, "quire_visitor").expect("cookie");
+    let cookie = set_cookie(&first, "quire_visitor").expect("cookie");
     let cookie = cookie.split(';').next().expect("pair").to_string();
     let again = post(&client, &server, "/feedback", "page=search-tips&helpful=no")
         .header(header::COOKIE, &cookie)
@@ -100,7 +90,7 @@ async fn voting_again_replaces_the_vote_and_the_public_count_follows() {
         .await
         .expect("revote");
     assert_eq!(again.status(), 303);
-    assert!(cookie_of(&again, "quire_visitor").is_none(), "the visitor keeps their id");
+    assert!(set_cookie(&again, "quire_visitor").is_none(), "the visitor keeps their id");
     post(&client, &server, "/feedback", "page=search-tips&helpful=yes").send().await.expect("another visitor");
 
     let store = store_of(&server);
@@ -304,7 +294,7 @@ async fn fifty_clients_cast_five_thousand_votes_and_every_one_counts() {
                 assert_eq!(response.status(), 303, "every vote is acknowledged");
                 if cookie.is_none() {
                     cookie =
-                        cookie_of(&response, "quire_visitor").map(|c| c.split(';').next().unwrap_or("").to_string());
+                        set_cookie(&response, "quire_visitor").map(|c| c.split(';').next().unwrap_or("").to_string());
                 }
                 voted.insert(page.clone());
             }

@@ -36,11 +36,42 @@ async fn every_page_type_is_valid_html() {
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let mut files = Vec::new();
-    for (name, path) in pages {
-        let html = reqwest::get(server.url(path)).await.expect("request").text().await.expect("body");
+    let mut save = |name: &str, html: String| {
         let file = dir.path().join(format!("{name}.html"));
         std::fs::write(&file, html).expect("write");
         files.push(file);
+    };
+    for (name, path) in pages {
+        save(name, reqwest::get(server.url(path)).await.expect("request").text().await.expect("body"));
+    }
+
+    // The feedback follow-up page (no JavaScript), after a "No" with a comment.
+    let client = common::raw_client();
+    let vote = client
+        .post(server.url("/feedback"))
+        .header(reqwest::header::ORIGIN, &server.base)
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("page=search-tips&helpful=no")
+        .send()
+        .await
+        .expect("vote");
+    let follow_up = vote.headers()[reqwest::header::LOCATION].to_str().expect("location").to_string();
+    save("feedback", client.get(server.url(&follow_up)).send().await.expect("get").text().await.expect("body"));
+    save("staff-login", client.get(server.url("/staff/login")).send().await.expect("get").text().await.expect("body"));
+    let session = common::staff_session(&client, &server).await;
+    for (name, path) in [
+        ("staff-overview", "/staff"),
+        ("staff-pages", "/staff/pages?sort=votes"),
+        ("staff-page", "/staff/page?key=search-tips"),
+        ("staff-attention", "/staff/attention"),
+        ("staff-search", "/staff/search"),
+        ("staff-inbox", "/staff/inbox?status=all"),
+        ("staff-learning", "/staff/learning"),
+    ] {
+        let response =
+            client.get(server.url(path)).header(reqwest::header::COOKIE, &session).send().await.expect("get");
+        assert_eq!(response.status(), 200, "{path}");
+        save(name, response.text().await.expect("body"));
     }
     let output = Command::new("java")
         .arg("-jar")

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{raw_client, sample_content, Server};
+use common::{
+    cookie_pair as pair, form_value as encode, hidden, raw_client, sample_content, set_cookie, sign_in, Server,
+};
 use reqwest::header;
 
 const CONFIG: &str = "[feedback]\nwrites_per_minute = 1000000\n";
@@ -19,42 +21,7 @@ fn form(client: &reqwest::Client, server: &Server, path: &str, body: String) -> 
         .body(body)
 }
 
-fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
-/// The value of `name="field" value="…"` in a page.
-fn hidden(page: &str, field: &str) -> String {
-    let marker = format!(r#"name="{field}" value=""#);
-    let start = page.find(&marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no {field} in page"));
-    page[start..].split('"').next().unwrap_or_default().to_string()
-}
-
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_string)
-}
-
-fn pair(cookie: &str) -> String {
-    cookie.split(';').next().unwrap_or_default().to_string()
-}
-
-/// Signs in through the form; returns the response and the login cookie pair used.
-async fn sign_in(client: &reqwest::Client, server: &Server, email: &str, password: &str) -> reqwest::Response {
-    let login = client.get(server.url("/staff/login")).send().await.expect("login form");
-    let login_cookie = pair(&set_cookie(&login, "quire_login").expect("login cookie"));
-    let page = login.text().await.expect("body");
-    let body =
-        format!("csrf={}&next=%2Fstaff&email={}&password={}", hidden(&page, "csrf"), encode(email), encode(password));
-    form(client, server, "/staff/login", body).header(header::COOKIE, login_cookie).send().await.expect("sign in")
-}
-
-/// A signed-in session cookie pair.
+/// A signed-in session cookie pair for the account made with `server.add_staff`.
 async fn session(client: &reqwest::Client, server: &Server) -> String {
     let response = sign_in(client, server, EMAIL, PASSWORD).await;
     assert_eq!(response.status(), 303, "signed in");

@@ -185,3 +185,62 @@ where
 pub fn required(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| v == "1")
 }
+
+/// The value of a hidden form field `name="field" value="…"` in a page.
+pub fn hidden(page: &str, field: &str) -> String {
+    let marker = format!(r#"name="{field}" value=""#);
+    let start = page.find(&marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no {field} in page"));
+    page[start..].split('"').next().unwrap_or_default().to_string()
+}
+
+/// The `Set-Cookie` header setting `name`, whole (with its attributes).
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// `name=value` of a `Set-Cookie` header, for sending back.
+pub fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+/// Form-encodes one value.
+pub fn form_value(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// Signs in through the login form (its CSRF cookie and token included).
+pub async fn sign_in(client: &reqwest::Client, server: &Server, email: &str, password: &str) -> reqwest::Response {
+    use reqwest::header;
+    let login = client.get(server.url("/staff/login")).send().await.expect("login form");
+    let login_cookie = cookie_pair(&set_cookie(&login, "quire_login").expect("login cookie"));
+    let page = login.text().await.expect("body");
+    let body = format!(
+        "csrf={}&next=%2Fstaff&email={}&password={}",
+        hidden(&page, "csrf"),
+        form_value(email),
+        form_value(password)
+    );
+    client
+        .post(server.url("/staff/login"))
+        .header(header::ORIGIN, &server.base)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, login_cookie)
+        .body(body)
+        .send()
+        .await
+        .expect("sign in")
+}
+
+/// Creates a staff account and returns a signed-in session cookie (`name=value`).
+pub async fn staff_session(client: &reqwest::Client, server: &Server) -> String {
+    server.add_staff("ann@example.com", "correct horse battery");
+    let response = sign_in(client, server, "ann@example.com", "correct horse battery").await;
+    assert_eq!(response.status(), 303, "signed in");
+    cookie_pair(&set_cookie(&response, "quire_staff").expect("session cookie"))
+}
