@@ -307,6 +307,18 @@ async fn fifty_clients_cast_five_thousand_votes_and_every_one_counts() {
     }
     // 5,000 votes were cast; each client's repeat votes on a page replaced its earlier one.
     assert_eq!(store_of(&server).vote_total().expect("total"), distinct as u64);
+    let client = raw_client();
+    let session = common::staff_session(&client, &server).await;
+    let api: serde_json::Value = client
+        .get(server.url("/staff/api/metrics?days=7"))
+        .header(header::COOKIE, session)
+        .send()
+        .await
+        .expect("api")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(api["total"]["votes"], distinct, "the dashboard counts every current vote");
     assert!(distinct < 5_000 && distinct >= 50 * pages.len().min(100), "{distinct}");
 }
 

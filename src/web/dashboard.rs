@@ -475,6 +475,18 @@ struct OverviewPage {
     attention: Vec<PageRow>,
     gaps: Vec<QueryRow>,
     open_items: usize,
+    categories: Vec<CategoryRow>,
+}
+
+/// One category's totals for the period.
+pub struct CategoryRow {
+    pub title: String,
+    pub views: u64,
+    pub votes: u64,
+    pub helpful: String,
+    pub effort: String,
+    pub escalation_rate: String,
+    pub deflections: u64,
 }
 
 fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_search: &SearchReport) -> Vec<Kpi> {
@@ -591,6 +603,18 @@ pub async fn overview(
     attention.truncate(5);
     let period_votes: Vec<&VoteRow> = rows.votes.iter().filter(|v| chosen.period.contains(v.at)).collect();
     let (trend_svg, trend) = trend(period_votes.iter().copied(), chosen.period);
+    let categories = metrics::grouped(&computed.pages, scale, |key| catalog.get(key).map(|i| i.category.clone()))
+        .into_iter()
+        .map(|(title, m)| CategoryRow {
+            title,
+            views: m.views,
+            votes: m.votes(),
+            helpful: percent(m.helpfulness.share()),
+            effort: decimal(m.effort.mean()),
+            escalation_rate: percent(m.escalation_rate()),
+            deflections: m.deflections(),
+        })
+        .collect();
     let store = Arc::clone(&state.store);
     let open_items = super::blocking(move || store.inbox(None, Some(false), 1_000)).await?.len();
     let page = OverviewPage {
@@ -603,6 +627,7 @@ pub async fn overview(
         attention,
         gaps: query_rows(computed.search.top_zero_result(5)),
         open_items,
+        categories,
     };
     staff_html(&page)
 }
