@@ -1,0 +1,616 @@
+//! The staff dashboard (`/staff/…`): overview, page table, page detail, search report,
+//! needs-attention list, feedback inbox, CSV exports and the JSON metrics API.
+//!
+//! Handlers load the period's rows off the executor, compute with
+//! [`crate::feedback::metrics`] and fill the page structs; numbers are formatted here.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, NaiveDate};
+
+use super::charts::{self, Bar};
+use super::feedback::form_fields;
+use super::pages::Layout;
+use super::response::AppError;
+use super::staff::{check_staff_post, session, staff_layout, to_login};
+use super::AppState;
+use crate::content::Library;
+use crate::feedback::metrics::{self, Attention, Metrics, Period, SearchReport};
+use crate::feedback::{Arrival, DailyCounts, EffortScale, FeedbackStore, Reason, SearchOutcome, VoteRow};
+use crate::store::staff::StaffSession;
+
+type PageResult = Result<HttpResponse, AppError>;
+
+/// Signs the request in or answers with the redirect to the login form.
+macro_rules! staff_or_login {
+    ($request:expr, $state:expr) => {
+        match session(&$request, &$state).await? {
+            Some(session) => session,
+            None => return Ok(to_login(&$request)),
+        }
+    };
+}
+
+mod exports;
+mod inbox;
+mod learning;
+mod overview;
+mod page;
+mod search;
+mod tables;
+
+pub use exports::{api_metrics, export_feedback, export_metrics};
+pub use inbox::{inbox, resolve};
+pub use learning::{decide_learning, learning};
+pub use overview::overview;
+pub use page::page_detail;
+pub use search::search_report;
+pub use tables::{attention, pages_table};
+
+/// `?days=7|30|90` or `?from=YYYY-MM-DD&to=YYYY-MM-DD`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PeriodParams {
+    days: Option<i64>,
+    from: Option<String>,
+    to: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    key: Option<String>,
+    page: Option<String>,
+    status: Option<String>,
+}
+
+/// The chosen period and how it is written in links.
+struct Chosen {
+    period: Period,
+    label: String,
+    query: String,
+    days: i64,
+    from: String,
+    to: String,
+}
+
+fn date_of_day(day: i64) -> String {
+    DateTime::from_timestamp(day * 86_400, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+fn day_of_date(text: &str) -> Option<i64> {
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp().div_euclid(86_400))
+}
+
+fn choose_period(params: &PeriodParams, now: i64) -> Chosen {
+    if let (Some(from), Some(to)) = (params.from.as_deref(), params.to.as_deref()) {
+        if let (Some(first), Some(last)) = (day_of_date(from), day_of_date(to)) {
+            let (first, last) = (first.min(last), first.max(last));
+            let last = last.min(first + 3_660);
+            return Chosen {
+                period: Period::days(first, last),
+                label: format!("{} to {}", date_of_day(first), date_of_day(last)),
+                query: format!("from={}&to={}", date_of_day(first), date_of_day(last)),
+                days: 0,
+                from: date_of_day(first),
+                to: date_of_day(last),
+            };
+        }
+    }
+    let days = params.days.filter(|d| [7, 30, 90].contains(d)).unwrap_or(30);
+    let period = Period::last_days(days, now);
+    Chosen {
+        period,
+        label: format!("Last {days} days"),
+        query: format!("days={days}"),
+        days,
+        from: date_of_day(period.first_day()),
+        to: date_of_day(period.end_day() - 1),
+    }
+}
+
+/// What the dashboard knows about a page of the help center.
+struct PageInfo {
+    title: String,
+    url: String,
+    category: String,
+    stale: bool,
+    revision: String,
+}
+
+fn catalog(library: &Library, stale_after_days: i64) -> BTreeMap<String, PageInfo> {
+    let today = chrono::Utc::now().date_naive();
+    let mut pages = BTreeMap::new();
+    for article in library.published() {
+        let reviewed = article.reviewed.unwrap_or(article.updated);
+        if let Some(target) = super::feedback::target(library, &article.slug) {
+            pages.insert(
+                article.slug.clone(),
+                PageInfo {
+                    title: article.title.clone(),
+                    url: article.url(),
+                    category: library.categories[article.category].title.clone(),
+                    stale: (today - reviewed).num_days() > stale_after_days,
+                    revision: target.revision,
+                },
+            );
+        }
+    }
+    for faq in library.published_faqs() {
+        for question in &faq.questions {
+            let key = format!("{}#{}", faq.slug, question.id);
+            if let Some(target) = super::feedback::target(library, &key) {
+                pages.insert(
+                    key,
+                    PageInfo {
+                        title: question.question.clone(),
+                        url: target.url,
+                        category: library.categories[faq.category].title.clone(),
+                        stale: false,
+                        revision: target.revision,
+                    },
+                );
+            }
+        }
+    }
+    pages
+}
+
+/// The rows of a period and of the period before it.
+struct Rows {
+    votes: Vec<VoteRow>,
+    counts: Vec<DailyCounts>,
+    searches: Vec<SearchOutcome>,
+}
+
+async fn load_rows(state: &AppState, period: Period) -> Result<Rows, AppError> {
+    let previous = period.previous();
+    let store = Arc::clone(&state.store);
+    super::blocking(move || {
+        Ok(Rows {
+            votes: store.votes_between(previous.from, period.to)?,
+            counts: store.counts_between(previous.first_day(), period.end_day())?,
+            searches: store.searches_between(previous.from, period.to)?,
+        })
+    })
+    .await
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "–".into())
+}
+
+fn decimal(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.2}")).unwrap_or_else(|| "–".into())
+}
+
+fn signed_points(current: Option<f64>, previous: Option<f64>) -> String {
+    match (current, previous) {
+        (Some(c), Some(p)) => format!("{:+.0} pts", (c - p) * 100.0),
+        _ => String::new(),
+    }
+}
+
+fn signed_count(current: u64, previous: u64) -> String {
+    let delta = current as i64 - previous as i64;
+    match previous {
+        0 if current == 0 => String::new(),
+        0 => format!("{delta:+}"),
+        _ => format!("{delta:+} ({:+.0}%)", delta as f64 / previous as f64 * 100.0),
+    }
+}
+
+fn when(unix: i64) -> String {
+    DateTime::from_timestamp(unix, 0).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+}
+
+/// One headline number with its change against the previous period.
+pub struct Kpi {
+    pub label: &'static str,
+    pub value: String,
+    pub change: String,
+    pub help: &'static str,
+}
+
+/// One row of the page table.
+pub struct PageRow {
+    pub title: String,
+    pub category: String,
+    pub detail_url: String,
+    pub views: u64,
+    pub votes: u64,
+    pub helpful: String,
+    pub wilson: String,
+    pub effort: String,
+    pub net_easy: String,
+    pub escalation_rate: String,
+    pub deflections: u64,
+    pub comments: u64,
+    pub attention: String,
+    pub attention_reasons: String,
+    sort_keys: [f64; 11],
+}
+
+const SORT_COLUMNS: [(&str, &str); 11] = [
+    ("title", "Page"),
+    ("views", "Views"),
+    ("votes", "Votes"),
+    ("helpful", "Helpful"),
+    ("wilson", "Wilson (95%)"),
+    ("effort", "Mean effort"),
+    ("net-easy", "Net easy"),
+    ("escalation", "Escalation rate"),
+    ("deflections", "Deflections"),
+    ("comments", "Comments"),
+    ("attention", "Attention"),
+];
+
+fn detail_url(key: &str, chosen: &Chosen) -> String {
+    format!("/staff/page?key={}&{}", super::search::encode(key), chosen.query)
+}
+
+fn page_row(key: &str, info: Option<&PageInfo>, m: &Metrics, attention: &Attention, chosen: &Chosen) -> PageRow {
+    let mut reasons = Vec::new();
+    if attention.unhelpful > 0.0 {
+        reasons.push(format!("unhelpful ≥ {}", percent(Some(attention.unhelpful))));
+    }
+    if attention.difficult > 0.0 {
+        reasons.push(format!("difficult ≥ {}", percent(Some(attention.difficult))));
+    }
+    if attention.escalating > 0.0 {
+        reasons.push(format!("escalates ≥ {}", percent(Some(attention.escalating))));
+    }
+    if attention.stale {
+        reasons.push("review overdue".to_string());
+    }
+    let missing = -1.0;
+    PageRow {
+        title: info.map(|i| i.title.clone()).unwrap_or_else(|| format!("{key} (removed)")),
+        category: info.map(|i| i.category.clone()).unwrap_or_default(),
+        detail_url: detail_url(key, chosen),
+        views: m.views,
+        votes: m.votes(),
+        helpful: percent(m.helpfulness.share()),
+        wilson: if m.votes() > 0 { format!("{:.2}", m.helpfulness.wilson()) } else { "–".into() },
+        effort: decimal(m.effort.mean()),
+        net_easy: m.effort.net_easy().map(|v| format!("{:+.0}", v * 100.0)).unwrap_or_else(|| "–".into()),
+        escalation_rate: percent(m.escalation_rate()),
+        deflections: m.deflections(),
+        comments: m.comments,
+        attention: format!("{:.2}", attention.score),
+        attention_reasons: reasons.join(", "),
+        sort_keys: [
+            0.0,
+            m.views as f64,
+            m.votes() as f64,
+            m.helpfulness.share().unwrap_or(missing),
+            if m.votes() > 0 { m.helpfulness.wilson() } else { missing },
+            m.effort.mean().unwrap_or(missing),
+            m.effort.net_easy().unwrap_or(-2.0),
+            m.escalation_rate().unwrap_or(missing),
+            m.deflections() as f64,
+            m.comments as f64,
+            attention.score,
+        ],
+    }
+}
+
+/// Every published page (and removed pages that still have numbers), with metrics.
+fn page_rows(
+    catalog: &BTreeMap<String, PageInfo>,
+    pages: &BTreeMap<String, Metrics>,
+    scale: EffortScale,
+    chosen: &Chosen,
+) -> Vec<PageRow> {
+    let empty = Metrics::new(scale);
+    let keys: std::collections::BTreeSet<&String> = catalog.keys().chain(pages.keys()).collect();
+    keys.into_iter()
+        .map(|key| {
+            let info = catalog.get(key);
+            let m = pages.get(key).unwrap_or(&empty);
+            let attention = metrics::attention(m, info.is_some_and(|i| i.stale));
+            page_row(key, info, m, &attention, chosen)
+        })
+        .collect()
+}
+
+fn sort_rows(rows: &mut [PageRow], sort: &str, descending: bool) {
+    let column = SORT_COLUMNS.iter().position(|(key, _)| *key == sort).unwrap_or(10);
+    if column == 0 {
+        rows.sort_by_key(|row| row.title.to_lowercase());
+    } else {
+        rows.sort_by(|a, b| a.sort_keys[column].total_cmp(&b.sort_keys[column]).then_with(|| a.title.cmp(&b.title)));
+    }
+    if descending {
+        rows.reverse();
+    }
+}
+
+/// A column header link that sorts by it (toggling direction when already sorted).
+pub struct SortHeader {
+    pub label: &'static str,
+    pub url: String,
+    /// `ascending`, `descending` or `none`, for `aria-sort`.
+    pub aria_sort: &'static str,
+}
+
+fn sort_headers(chosen: &Chosen, sort: &str, descending: bool) -> Vec<SortHeader> {
+    SORT_COLUMNS
+        .iter()
+        .map(|&(key, label)| {
+            let active = key == sort;
+            let next_dir = if active && descending {
+                "asc"
+            } else if active {
+                "desc"
+            } else if key == "title" {
+                "asc"
+            } else {
+                "desc"
+            };
+            SortHeader {
+                label,
+                url: format!("/staff/pages?{}&sort={key}&dir={next_dir}", chosen.query),
+                aria_sort: match (active, descending) {
+                    (false, _) => "none",
+                    (true, true) => "descending",
+                    (true, false) => "ascending",
+                },
+            }
+        })
+        .collect()
+}
+
+/// Helpfulness and effort for one way of arriving.
+pub struct ArrivalRow {
+    pub arrival: &'static str,
+    pub votes: u64,
+    pub helpful: String,
+    pub effort: String,
+}
+
+fn arrival_rows<'a>(votes: impl IntoIterator<Item = &'a VoteRow>, scale: EffortScale) -> Vec<ArrivalRow> {
+    metrics::by_arrival(votes, scale)
+        .into_iter()
+        .map(|(arrival, m)| ArrivalRow {
+            arrival: match arrival {
+                Arrival::Search => "From search",
+                Arrival::Browse => "Browsing",
+                Arrival::Direct => "Direct or external",
+            },
+            votes: m.votes(),
+            helpful: percent(m.helpfulness.share()),
+            effort: decimal(m.effort.mean()),
+        })
+        .collect()
+}
+
+/// One day's votes, for the trend table next to the chart.
+pub struct DayRow {
+    pub date: String,
+    pub yes: u64,
+    pub no: u64,
+}
+
+fn trend<'a>(votes: impl IntoIterator<Item = &'a VoteRow>, period: Period) -> (String, Vec<DayRow>) {
+    let days = metrics::daily_votes(votes, period);
+    let bars: Vec<Bar> = days
+        .iter()
+        .map(|(day, h)| Bar { label: date_of_day(*day), parts: vec![(h.yes, "bar-yes"), (h.no, "bar-no")] })
+        .collect();
+    let total: u64 = days.iter().map(|(_, h)| h.votes()).sum();
+    let svg = charts::bars(
+        &bars,
+        &format!("Helpful and unhelpful votes per day, {total} in all; the table below has the numbers"),
+    );
+    let rows = days.into_iter().map(|(day, h)| DayRow { date: date_of_day(day), yes: h.yes, no: h.no }).collect();
+    (svg, rows)
+}
+
+/// A search group, formatted.
+pub struct QueryRow {
+    pub example: String,
+    pub normalized: String,
+    pub searches: u64,
+    pub zero_results: u64,
+    pub clicks: u64,
+    pub unhelpful_clicks: u64,
+    pub search_url: String,
+}
+
+fn query_rows(groups: Vec<&metrics::QueryGroup>) -> Vec<QueryRow> {
+    groups
+        .into_iter()
+        .map(|g| QueryRow {
+            example: g.example.clone(),
+            normalized: g.normalized.clone(),
+            searches: g.searches,
+            zero_results: g.zero_results,
+            clicks: g.clicks,
+            unhelpful_clicks: g.unhelpful_clicks,
+            search_url: format!("/search?q={}", super::search::encode(&g.example)),
+        })
+        .collect()
+}
+
+/// The period picker and staff navigation, shared by every dashboard page.
+pub struct StaffFrame {
+    pub email: String,
+    pub csrf: String,
+    pub period_label: String,
+    pub period_query: String,
+    pub days: i64,
+    pub from: String,
+    pub to: String,
+    /// Path of the current page, for the period form.
+    pub path: &'static str,
+    pub current: &'static str,
+}
+
+fn frame(session: &StaffSession, chosen: &Chosen, path: &'static str, current: &'static str) -> StaffFrame {
+    StaffFrame {
+        email: session.email.clone(),
+        csrf: session.csrf.clone(),
+        period_label: chosen.label.clone(),
+        period_query: chosen.query.clone(),
+        days: chosen.days,
+        from: chosen.from.clone(),
+        to: chosen.to.clone(),
+        path,
+        current,
+    }
+}
+
+fn staff_html(template: &impl Template) -> PageResult {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(template.render()?))
+}
+
+fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_search: &SearchReport) -> Vec<Kpi> {
+    vec![
+        Kpi {
+            label: "Page views",
+            value: current.views.to_string(),
+            change: signed_count(current.views, previous.views),
+            help: "Views of articles and FAQ pages by people (crawlers are not counted).",
+        },
+        Kpi {
+            label: "Votes",
+            value: current.votes().to_string(),
+            change: signed_count(current.votes(), previous.votes()),
+            help: "Current helpfulness votes; a changed vote counts once.",
+        },
+        Kpi {
+            label: "Helpful (CSAT)",
+            value: percent(current.helpfulness.share()),
+            change: signed_points(current.helpfulness.share(), previous.helpfulness.share()),
+            help: "Yes votes ÷ all votes.",
+        },
+        Kpi {
+            label: "Customer effort",
+            value: decimal(current.effort.mean()),
+            change: match (current.effort.mean(), previous.effort.mean()) {
+                (Some(c), Some(p)) => format!("{:+.2}", c - p),
+                _ => String::new(),
+            },
+            help: "Mean answer, 1 = very easy; lower is better.",
+        },
+        Kpi {
+            label: "Net easy",
+            value: current.effort.net_easy().map(|v| format!("{:+.0}", v * 100.0)).unwrap_or_else(|| "–".into()),
+            change: signed_points(current.effort.net_easy(), previous.effort.net_easy()),
+            help: "Share of easy answers minus share of difficult ones, in points.",
+        },
+        Kpi {
+            label: "Escalation rate",
+            value: percent(current.escalation_rate()),
+            change: signed_points(current.escalation_rate(), previous.escalation_rate()),
+            help: "Contact-support clicks ÷ page views; lower is better.",
+        },
+        Kpi {
+            label: "Self-service (deflections)",
+            value: current.deflections().to_string(),
+            change: signed_count(current.deflections(), previous.deflections()),
+            help: "Page views that did not go on to contact support: an estimate.",
+        },
+        Kpi {
+            label: "Searches",
+            value: search.searches.to_string(),
+            change: signed_count(search.searches, previous_search.searches),
+            help: "Searches run on the results page or picked from suggestions.",
+        },
+        Kpi {
+            label: "Zero-result rate",
+            value: percent(search.zero_result_rate()),
+            change: signed_points(search.zero_result_rate(), previous_search.zero_result_rate()),
+            help: "Searches that found nothing; see the search report for what to write.",
+        },
+        Kpi {
+            label: "Search click-through",
+            value: percent(search.click_through_rate()),
+            change: signed_points(search.click_through_rate(), previous_search.click_through_rate()),
+            help: "Searches where a result was opened.",
+        },
+    ]
+}
+
+struct Computed {
+    pages: BTreeMap<String, Metrics>,
+    previous_pages: BTreeMap<String, Metrics>,
+    current: Metrics,
+    previous: Metrics,
+    search: SearchReport,
+    previous_search: SearchReport,
+}
+
+fn compute(rows: &Rows, period: Period, scale: EffortScale) -> Computed {
+    let previous_period = period.previous();
+    let pages = metrics::per_page(&rows.votes, &rows.counts, period, scale);
+    let previous_pages = metrics::per_page(&rows.votes, &rows.counts, previous_period, scale);
+    let in_period = |s: &&SearchOutcome| period.contains(s.at);
+    let in_previous = |s: &&SearchOutcome| previous_period.contains(s.at);
+    let searches: Vec<SearchOutcome> = rows.searches.iter().filter(in_period).cloned().collect();
+    let previous_searches: Vec<SearchOutcome> = rows.searches.iter().filter(in_previous).cloned().collect();
+    Computed {
+        current: metrics::total(&pages, scale),
+        previous: metrics::total(&previous_pages, scale),
+        search: metrics::search_report(&searches, &rows.votes),
+        previous_search: metrics::search_report(&previous_searches, &rows.votes),
+        pages,
+        previous_pages,
+    }
+}
+
+/// A vote with a reason or comment, formatted.
+pub struct FeedbackItem {
+    pub id: i64,
+    pub page_title: String,
+    pub page_detail_url: String,
+    pub when: String,
+    pub helpful: bool,
+    pub effort: String,
+    pub reasons: String,
+    pub comment: String,
+    pub arrival: &'static str,
+    pub resolved: String,
+}
+
+fn feedback_item(vote: &VoteRow, catalog: &BTreeMap<String, PageInfo>, chosen: &Chosen) -> FeedbackItem {
+    FeedbackItem {
+        id: vote.id,
+        page_title: catalog.get(&vote.page).map(|i| i.title.clone()).unwrap_or_else(|| vote.page.clone()),
+        page_detail_url: detail_url(&vote.page, chosen),
+        when: when(vote.at),
+        helpful: vote.helpful,
+        effort: vote.effort.map(|e| format!("{e} of {}", vote.scale.points)).unwrap_or_default(),
+        reasons: vote.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join("; "),
+        comment: vote.comment.clone().unwrap_or_default(),
+        arrival: vote.arrival.as_str(),
+        resolved: match (&vote.resolved_by, vote.resolved_at) {
+            (Some(by), Some(at)) => format!("Resolved by {by}, {}", when(at)),
+            _ => String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_from_parameters() {
+        let now = 20_000 * 86_400 + 100;
+        let chosen = choose_period(&PeriodParams { days: Some(7), ..PeriodParams::default() }, now);
+        assert_eq!((chosen.period.first_day(), chosen.period.end_day()), (19_994, 20_001));
+        let odd = choose_period(&PeriodParams { days: Some(11), ..PeriodParams::default() }, now);
+        assert_eq!(odd.days, 30, "only 7, 30 and 90 are offered");
+        let range =
+            PeriodParams { from: Some("2024-03-10".into()), to: Some("2024-03-01".into()), ..PeriodParams::default() };
+        let chosen = choose_period(&range, now);
+        assert_eq!(chosen.label, "2024-03-01 to 2024-03-10");
+        assert_eq!(chosen.period.end_day() - chosen.period.first_day(), 10);
+    }
+}

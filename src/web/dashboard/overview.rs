@@ -1,0 +1,77 @@
+//! The overview: KPIs with their change, votes per day, what to fix next, gaps, categories.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "staff_overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    frame: StaffFrame,
+    kpis: Vec<Kpi>,
+    trend_svg: String,
+    trend: Vec<DayRow>,
+    arrivals: Vec<ArrivalRow>,
+    attention: Vec<PageRow>,
+    gaps: Vec<QueryRow>,
+    open_items: usize,
+    categories: Vec<CategoryRow>,
+}
+
+/// One category's totals for the period.
+pub struct CategoryRow {
+    pub title: String,
+    pub views: u64,
+    pub votes: u64,
+    pub helpful: String,
+    pub effort: String,
+    pub escalation_rate: String,
+    pub deflections: u64,
+}
+
+/// `GET /staff`.
+pub async fn overview(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<PeriodParams>,
+) -> PageResult {
+    let session = staff_or_login!(request, state);
+    let chosen = choose_period(&params, chrono::Utc::now().timestamp());
+    let rows = load_rows(&state, chosen.period).await?;
+    let scale = state.feedback.scale;
+    let computed = compute(&rows, chosen.period, scale);
+    let version = state.site.current();
+    let catalog = catalog(&version.library, state.stale_after_days);
+    let mut attention = page_rows(&catalog, &computed.pages, scale, &chosen);
+    sort_rows(&mut attention, "attention", true);
+    attention.retain(|r| r.sort_keys[10] > 0.0);
+    attention.truncate(5);
+    let period_votes: Vec<&VoteRow> = rows.votes.iter().filter(|v| chosen.period.contains(v.at)).collect();
+    let (trend_svg, trend) = trend(period_votes.iter().copied(), chosen.period);
+    let categories = metrics::grouped(&computed.pages, scale, |key| catalog.get(key).map(|i| i.category.clone()))
+        .into_iter()
+        .map(|(title, m)| CategoryRow {
+            title,
+            views: m.views,
+            votes: m.votes(),
+            helpful: percent(m.helpfulness.share()),
+            effort: decimal(m.effort.mean()),
+            escalation_rate: percent(m.escalation_rate()),
+            deflections: m.deflections(),
+        })
+        .collect();
+    let store = Arc::clone(&state.store);
+    let open_items = crate::web::blocking(move || store.inbox(None, Some(false), 1_000)).await?.len();
+    let page = OverviewPage {
+        layout: staff_layout(&state, "/staff", "Dashboard"),
+        frame: frame(&session, &chosen, "/staff", "overview"),
+        kpis: kpis(&computed.current, &computed.previous, &computed.search, &computed.previous_search),
+        trend_svg,
+        trend,
+        arrivals: arrival_rows(period_votes.iter().copied(), scale),
+        attention,
+        gaps: query_rows(computed.search.top_zero_result(5)),
+        open_items,
+        categories,
+    };
+    staff_html(&page)
+}

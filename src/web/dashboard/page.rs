@@ -1,0 +1,115 @@
+//! One article or FAQ answer in detail.
+
+use super::*;
+
+/// Before/after an edit, formatted.
+pub struct EditComparison {
+    pub changed: String,
+    pub before_votes: u64,
+    pub before_helpful: String,
+    pub before_effort: String,
+    pub after_votes: u64,
+    pub after_helpful: String,
+    pub after_effort: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_page.html")]
+struct PageDetail {
+    layout: Layout,
+    frame: StaffFrame,
+    title: String,
+    url: String,
+    key: String,
+    kpis: Vec<Kpi>,
+    trend_svg: String,
+    trend: Vec<DayRow>,
+    effort_svg: String,
+    effort: Vec<(String, u64)>,
+    reasons: Vec<(&'static str, u64)>,
+    arrivals: Vec<ArrivalRow>,
+    edit: Option<EditComparison>,
+    items: Vec<FeedbackItem>,
+    inbox_url: String,
+}
+
+/// `GET /staff/page?key=…`: one article or FAQ answer.
+pub async fn page_detail(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<PeriodParams>,
+) -> PageResult {
+    let session = staff_or_login!(request, state);
+    let chosen = choose_period(&params, chrono::Utc::now().timestamp());
+    let key = params.key.clone().unwrap_or_default();
+    let version = state.site.current();
+    let catalog = catalog(&version.library, state.stale_after_days);
+    let rows = load_rows(&state, chosen.period).await?;
+    let store = Arc::clone(&state.store);
+    let lookup = key.clone();
+    let all_votes = crate::web::blocking(move || store.votes_of(&lookup, 100_000)).await?;
+    if !catalog.contains_key(&key) && all_votes.is_empty() {
+        return Ok(HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such page\n"));
+    }
+    let scale = state.feedback.scale;
+    let computed = compute(&rows, chosen.period, scale);
+    let empty = Metrics::new(scale);
+    let current = computed.pages.get(&key).unwrap_or(&empty);
+    let previous = computed.previous_pages.get(&key).unwrap_or(&empty);
+    let period_votes: Vec<&VoteRow> = all_votes.iter().filter(|v| chosen.period.contains(v.at)).collect();
+    let (trend_svg, trend) = trend(period_votes.iter().copied(), chosen.period);
+    let effort: Vec<(String, u64)> =
+        current.effort.distribution.iter().enumerate().map(|(i, n)| ((i + 1).to_string(), *n)).collect();
+    let effort_bars: Vec<Bar> =
+        effort.iter().map(|(label, n)| Bar { label: label.clone(), parts: vec![(*n, "bar-effort")] }).collect();
+    let effort_svg = charts::bars(
+        &effort_bars,
+        &format!("Effort answers from 1 (very easy) to {} (very difficult); the table has the numbers", scale.points),
+    );
+    let mut reason_counts: HashMap<Reason, u64> = HashMap::new();
+    for vote in &period_votes {
+        for reason in &vote.reasons {
+            *reason_counts.entry(*reason).or_default() += 1;
+        }
+    }
+    let reasons = Reason::ALL.iter().map(|r| (r.label(), reason_counts.get(r).copied().unwrap_or(0))).collect();
+    let info = catalog.get(&key);
+    let edit = info.and_then(|info| {
+        let all: Vec<&VoteRow> = all_votes.iter().collect();
+        metrics::before_after(&all, &info.revision, scale).map(|split| EditComparison {
+            changed: when(split.changed_at),
+            before_votes: split.before.votes(),
+            before_helpful: percent(split.before.helpfulness.share()),
+            before_effort: decimal(split.before.effort.mean()),
+            after_votes: split.after.votes(),
+            after_helpful: percent(split.after.helpfulness.share()),
+            after_effort: decimal(split.after.effort.mean()),
+        })
+    });
+    let items = all_votes
+        .iter()
+        .filter(|v| v.comment.is_some() || !v.reasons.is_empty())
+        .take(20)
+        .map(|v| feedback_item(v, &catalog, &chosen))
+        .collect();
+    let title = info.map(|i| i.title.clone()).unwrap_or_else(|| format!("{key} (removed)"));
+    let empty_search = SearchReport::default();
+    let page = PageDetail {
+        layout: staff_layout(&state, "/staff/page", &title),
+        frame: frame(&session, &chosen, "/staff/page", "pages"),
+        url: info.map(|i| i.url.clone()).unwrap_or_default(),
+        inbox_url: format!("/staff/inbox?page={}", crate::web::search::encode(&key)),
+        key,
+        title,
+        kpis: kpis(current, previous, &empty_search, &empty_search).into_iter().take(7).collect(),
+        trend_svg,
+        trend,
+        effort_svg,
+        effort,
+        reasons,
+        arrivals: arrival_rows(period_votes.iter().copied(), scale),
+        edit,
+        items,
+    };
+    staff_html(&page)
+}
