@@ -69,6 +69,7 @@ pub fn serve(config: config::Config) -> Result<()> {
         staff_session_hours: config.feedback.staff_session_hours.clamp(1, 24 * 30),
         stale_after_days: config.check.stale_after_days,
         learned,
+        pages: web::PageCache::default(),
     };
     actix_web::rt::System::new().block_on(async move {
         let server = web::server(state, listener)?;

@@ -256,16 +256,11 @@ async fn search_learns_from_votes_of_readers_who_came_from_search_and_staff_can_
             .await
             .expect("body");
         assert!(article.contains(r#"name="arrival" value="search""#), "the form knows the reader came from search");
-        let search_id = hidden(&article, "search");
-        let vote = form(
-            &client,
-            &server,
-            "/feedback",
-            format!("page=customer-effort-score&helpful=yes&arrival=search&search={search_id}"),
-        )
-        .send()
-        .await
-        .expect("vote");
+        let vote = form(&client, &server, "/feedback", "page=customer-effort-score&helpful=yes&arrival=search".into())
+            .header(header::COOKIE, &search_cookie)
+            .send()
+            .await
+            .expect("vote");
         assert_eq!(vote.status(), 303);
     }
     // A forged search id (a search whose click went elsewhere) is not evidence.

@@ -115,7 +115,8 @@ pub fn target(library: &Library, key: &str) -> Option<FeedbackTarget> {
 }
 
 /// How the reader of the page being served arrived, from the `Referer` and the search
-/// click cookie; carried in the vote form.
+/// click cookie; carried in the vote form (the search id itself travels in the cookie,
+/// so the page stays the same for every reader who arrived the same way).
 pub fn arrival_of(request: &HttpRequest) -> (Arrival, Option<i64>) {
     let host = request.connection_info().host().to_string();
     let referer = request.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -255,7 +256,11 @@ pub async fn vote(
         return Ok(refuse(&request, StatusCode::NOT_FOUND, "no published article or FAQ answer has this key"));
     };
     let arrival = field(&fields, "arrival").and_then(Arrival::parse).unwrap_or(Arrival::Direct);
-    let search_id = field(&fields, "search").and_then(|s| s.parse::<i64>().ok()).filter(|_| arrival == Arrival::Search);
+    // The logged search that led here: set by the search click redirect as a cookie.
+    let search_id = field(&fields, "search")
+        .and_then(|s| s.parse::<i64>().ok())
+        .or_else(|| request.cookie(SEARCH_COOKIE).and_then(|c| c.value().parse::<i64>().ok()))
+        .filter(|_| arrival == Arrival::Search);
 
     // A filled honeypot field or a crawler's user agent: thank it, count nothing.
     let honeypot = field(&fields, "website").is_some_and(|v| !v.is_empty());

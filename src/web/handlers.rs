@@ -4,6 +4,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 
+use super::cache::CachedPage;
 use super::feedback;
 use super::pages::{
     self, category_cards, crumbs_for, ArticlePage, CategoryPage, ErrorPage, FaqPageView, FeedbackWidget, HomePage,
@@ -12,22 +13,27 @@ use super::pages::{
 use super::response::{self, AppError};
 use super::AppState;
 use crate::content::{legacy_article_id, FaqPage};
+use crate::feedback::Arrival;
+use askama::Template;
+use std::sync::Arc;
 
 type PageResult = Result<HttpResponse, AppError>;
 
 pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> PageResult {
     let version = state.site.current();
-    let library = &version.library;
-    let mut layout = pages::layout(&state, "/", &state.info.title, None);
-    layout.header_search = false;
-    let page = HomePage {
-        layout,
-        tagline: state.info.tagline.clone(),
-        categories: category_cards(library),
-        promoted: library.promoted().into_iter().map(PageLink::article).collect(),
-        faqs: library.published_faqs().map(faq_link).collect(),
-    };
-    response::page(&request, StatusCode::OK, &page)
+    cached_page(&request, &state, version.generation, "/", String::new(), || {
+        let library = &version.library;
+        let mut layout = pages::layout(&state, "/", &state.info.title, None);
+        layout.header_search = false;
+        let page = HomePage {
+            layout,
+            tagline: state.info.tagline.clone(),
+            categories: category_cards(library),
+            promoted: library.promoted().into_iter().map(PageLink::article).collect(),
+            faqs: library.published_faqs().map(faq_link).collect(),
+        };
+        Ok(page.render()?)
+    })
 }
 
 pub async fn category(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
@@ -62,7 +68,7 @@ pub async fn category(request: HttpRequest, state: web::Data<AppState>, slug: we
     if page.articles.is_empty() && page.sections.is_empty() && page.faqs.is_empty() {
         return not_found_page(&request, &state);
     }
-    response::page(&request, StatusCode::OK, &page)
+    cached_page(&request, &state, version.generation, &category.url(), String::new(), || Ok(page.render()?))
 }
 
 pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
@@ -81,26 +87,32 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
         };
     };
     let article = &library.articles[index];
-    let category = &library.categories[article.category];
-    let mut layout = pages::layout(&state, &article.url(), &article.title, article.summary.as_deref());
-    layout.og_type = "article";
-    let toc = if article.rendered.toc.len() >= 3 { article.rendered.toc.clone() } else { Vec::new() };
-    let page = ArticlePage {
-        layout,
-        crumbs: crumbs_for(category, article.section),
-        title: article.title.clone(),
-        summary: article.summary.clone().unwrap_or_default(),
-        updated_iso: article.updated.format("%Y-%m-%d").to_string(),
-        updated_text: human_date(article.updated),
-        toc,
-        body_html: article.rendered.html.clone(),
-        related: library.related(index, 5).into_iter().map(PageLink::article).collect(),
-        source_url: format!("{}.md", article.url()),
-        feedback: feedback_widget(&request, &state, &article.slug, "Was this article helpful?"),
-        contact_url: feedback::contact_url(&article.slug),
-    };
     feedback::count_view(&state, &request, &article.slug);
-    response::page(&request, StatusCode::OK, &page)
+    let (arrival, _) = feedback::arrival_of(&request);
+    let count_text = state.feedback.public_count(&article.slug);
+    let stamp = format!("{}|{}", arrival.as_str(), count_text.as_deref().unwrap_or(""));
+    let key = format!("{}|{}", article.url(), arrival.as_str());
+    cached_page(&request, &state, version.generation, &key, stamp, || {
+        let category = &library.categories[article.category];
+        let mut layout = pages::layout(&state, &article.url(), &article.title, article.summary.as_deref());
+        layout.og_type = "article";
+        let toc = if article.rendered.toc.len() >= 3 { article.rendered.toc.clone() } else { Vec::new() };
+        let page = ArticlePage {
+            layout,
+            crumbs: crumbs_for(category, article.section),
+            title: article.title.clone(),
+            summary: article.summary.clone().unwrap_or_default(),
+            updated_iso: article.updated.format("%Y-%m-%d").to_string(),
+            updated_text: human_date(article.updated),
+            toc,
+            body_html: article.rendered.html.clone(),
+            related: library.related(index, 5).into_iter().map(PageLink::article).collect(),
+            source_url: format!("{}.md", article.url()),
+            feedback: feedback_widget(&article.slug, "Was this article helpful?", arrival, count_text),
+            contact_url: feedback::contact_url(&article.slug),
+        };
+        Ok(page.render()?)
+    })
 }
 
 pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
@@ -115,30 +127,43 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
     let Some(faq) = library.faq(&slug) else {
         return not_found_page(&request, &state);
     };
-    let category = &library.categories[faq.category];
-    let page = FaqPageView {
-        layout: pages::layout(&state, &faq.url(), &faq.title, faq.summary.as_deref()),
-        crumbs: crumbs_for(category, None),
-        title: faq.title.clone(),
-        intro_html: faq.intro.html.clone(),
-        questions: faq
-            .questions
-            .iter()
-            .map(|q| QuestionView {
-                id: q.id.clone(),
-                question: q.question.clone(),
-                answer_html: q.answer.html.clone(),
-                feedback: feedback_widget(
-                    &request,
-                    &state,
-                    &format!("{}#{}", faq.slug, q.id),
-                    "Was this answer helpful?",
-                ),
-            })
-            .collect(),
-        json_ld: faq_json_ld(faq, &state.info.base_url),
-    };
-    response::page(&request, StatusCode::OK, &page)
+    feedback::count_view(&state, &request, &faq.slug);
+    let (arrival, _) = feedback::arrival_of(&request);
+    let counts: Vec<Option<String>> =
+        faq.questions.iter().map(|q| state.feedback.public_count(&format!("{}#{}", faq.slug, q.id))).collect();
+    let stamp = format!(
+        "{}|{}",
+        arrival.as_str(),
+        counts.iter().map(|c| c.as_deref().unwrap_or("")).collect::<Vec<_>>().join("|")
+    );
+    let key = format!("{}|{}", faq.url(), arrival.as_str());
+    cached_page(&request, &state, version.generation, &key, stamp, || {
+        let category = &library.categories[faq.category];
+        let page = FaqPageView {
+            layout: pages::layout(&state, &faq.url(), &faq.title, faq.summary.as_deref()),
+            crumbs: crumbs_for(category, None),
+            title: faq.title.clone(),
+            intro_html: faq.intro.html.clone(),
+            questions: faq
+                .questions
+                .iter()
+                .zip(counts)
+                .map(|(q, count_text)| QuestionView {
+                    id: q.id.clone(),
+                    question: q.question.clone(),
+                    answer_html: q.answer.html.clone(),
+                    feedback: feedback_widget(
+                        &format!("{}#{}", faq.slug, q.id),
+                        "Was this answer helpful?",
+                        arrival,
+                        count_text,
+                    ),
+                })
+                .collect(),
+            json_ld: faq_json_ld(faq, &state.info.base_url),
+        };
+        Ok(page.render()?)
+    })
 }
 
 /// Old help desk URLs (`/hc/en-us/articles/360001-Refunds`) redirect to the article
@@ -206,16 +231,32 @@ fn markdown_source(request: &HttpRequest, source: String) -> HttpResponse {
 }
 
 /// The vote form for a page, with how its reader arrived and its public count.
-fn feedback_widget(request: &HttpRequest, state: &AppState, key: &str, question: &'static str) -> FeedbackWidget {
-    let (arrival, search_id) = feedback::arrival_of(request);
+fn feedback_widget(key: &str, question: &'static str, arrival: Arrival, count_text: Option<String>) -> FeedbackWidget {
     FeedbackWidget {
         id: pages::html_id(key),
         page_key: key.to_string(),
         question,
         arrival: arrival.as_str(),
-        search_id: search_id.map(|id| id.to_string()).unwrap_or_default(),
-        count_text: state.feedback.public_count(key),
+        count_text,
     }
+}
+
+/// Serves a page from the page cache, rendering and compressing it on a miss. `stamp`
+/// names what else the page shows that can change within a content generation.
+fn cached_page(
+    request: &HttpRequest,
+    state: &AppState,
+    generation: u64,
+    key: &str,
+    stamp: String,
+    render: impl FnOnce() -> Result<String, AppError>,
+) -> PageResult {
+    if let Some(page) = state.pages.get(key, generation, &stamp) {
+        return Ok(page.respond(request));
+    }
+    let page = Arc::new(CachedPage::new(render()?));
+    state.pages.insert(key, generation, stamp, Arc::clone(&page));
+    Ok(page.respond(request))
 }
 
 fn faq_link(faq: &FaqPage) -> PageLink {

@@ -7,6 +7,7 @@
 //! ([`response::html`] adds the ETag and answers 304 when it matches).
 
 mod assets;
+mod cache;
 mod charts;
 mod dashboard;
 mod feedback;
@@ -28,6 +29,7 @@ use actix_web::{guard, middleware, web, App, HttpServer};
 use crate::config::Config;
 use crate::site::Site;
 use crate::store::Store;
+pub use cache::PageCache;
 pub use feedback::{refresh_learning, spawn_counter_writer, FeedbackState};
 
 /// Presentation facts every page needs, fixed at start-up.
@@ -65,6 +67,8 @@ pub struct AppState {
     pub staff_session_hours: i64,
     /// A page whose `reviewed` date is older than this needs review.
     pub stale_after_days: i64,
+    /// Rendered pages with their compressed forms.
+    pub pages: cache::PageCache,
     /// What search learned from votes, refreshed in the background.
     pub learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
 }

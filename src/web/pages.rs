@@ -176,8 +176,6 @@ pub struct FeedbackWidget {
     pub page_key: String,
     pub question: &'static str,
     pub arrival: &'static str,
-    /// The logged search that led here, or empty.
-    pub search_id: String,
     /// "N of M people found this helpful", when shown.
     pub count_text: Option<String>,
 }

@@ -50,7 +50,7 @@ pub fn etag_for(body: &[u8]) -> String {
 }
 
 /// Whether the request's `If-None-Match` already names `etag`.
-fn matches_etag(request: &HttpRequest, etag: &str) -> bool {
+pub fn matches_etag(request: &HttpRequest, etag: &str) -> bool {
     request
         .headers()
         .get_all(header::IF_NONE_MATCH)

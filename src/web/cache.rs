@@ -1,0 +1,181 @@
+//! Rendered pages kept in memory with their compressed forms, so serving a page that
+//! was served before is a map lookup plus headers: no template rendering, no
+//! compression, and a 304 without touching the body.
+//!
+//! An entry belongs to one content generation and one "stamp" (what else the page
+//! shows that can change: how the reader arrived, the public vote counts). A lookup with
+//! another generation or stamp misses, and the new rendering replaces the entry.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, RwLock};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// Brotli quality for cached pages: close to the best ratio at a fraction of level 11's cost.
+const BROTLI_QUALITY: u32 = 9;
+const BROTLI_WINDOW: u32 = 22;
+
+/// One page, ready to send in any encoding the client accepts.
+pub struct CachedPage {
+    etag: String,
+    identity: Bytes,
+    gzip: Bytes,
+    brotli: Bytes,
+}
+
+impl CachedPage {
+    /// Compresses `html` once, both ways.
+    pub fn new(html: String) -> Self {
+        let etag = super::response::etag_for(html.as_bytes());
+        let identity = Bytes::from(html);
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let gzip = gzip.write_all(&identity).and_then(|_| gzip.finish()).map(Bytes::from).unwrap_or_default();
+        let mut brotli = Vec::new();
+        let mut encoder = brotli::CompressorWriter::new(&mut brotli, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
+        let written = encoder.write_all(&identity).and_then(|_| encoder.flush());
+        drop(encoder);
+        let brotli = if written.is_ok() { Bytes::from(brotli) } else { Bytes::new() };
+        Self { etag, identity, gzip, brotli }
+    }
+
+    /// Bytes held (all three forms), for the memory report.
+    pub fn size(&self) -> usize {
+        self.identity.len() + self.gzip.len() + self.brotli.len()
+    }
+
+    /// The response for `request`: 304 when it has this version, else the body in the
+    /// best encoding it accepts (brotli, then gzip, then none).
+    pub fn respond(&self, request: &HttpRequest) -> HttpResponse {
+        let mut response = if super::response::matches_etag(request, &self.etag) {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        response
+            .insert_header((header::ETAG, self.etag.as_str()))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::VARY, "Accept-Encoding"));
+        if super::response::matches_etag(request, &self.etag) {
+            return response.finish();
+        }
+        let (encoding, body) = match preferred_encoding(request) {
+            Encoding::Brotli if !self.brotli.is_empty() => ("br", self.brotli.clone()),
+            Encoding::Brotli | Encoding::Gzip if !self.gzip.is_empty() => ("gzip", self.gzip.clone()),
+            _ => ("identity", self.identity.clone()),
+        };
+        // An explicit Content-Encoding also tells the compression middleware to leave it.
+        response.insert_header((header::CONTENT_ENCODING, encoding)).content_type("text/html; charset=utf-8").body(body)
+    }
+}
+
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// What the client accepts, honouring `q=0` (refused).
+fn preferred_encoding(request: &HttpRequest) -> Encoding {
+    let accepted = request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accepts = |name: &str| {
+        accepted.split(',').any(|part| {
+            let mut pieces = part.split(';');
+            let coding = pieces.next().unwrap_or("").trim();
+            let quality = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            coding.eq_ignore_ascii_case(name) && quality > 0.0
+        })
+    };
+    if accepts("br") {
+        Encoding::Brotli
+    } else if accepts("gzip") {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+struct Entry {
+    generation: u64,
+    stamp: String,
+    page: Arc<CachedPage>,
+}
+
+/// Pages by path (and reader arrival), for the current content generation.
+#[derive(Default)]
+pub struct PageCache {
+    entries: RwLock<HashMap<String, Entry>>,
+}
+
+impl PageCache {
+    /// The cached page for `key` if it was rendered for this generation and stamp.
+    pub fn get(&self, key: &str, generation: u64, stamp: &str) -> Option<Arc<CachedPage>> {
+        let entries = self.entries.read().ok()?;
+        let entry = entries.get(key)?;
+        (entry.generation == generation && entry.stamp == stamp).then(|| Arc::clone(&entry.page))
+    }
+
+    /// Stores a rendering; entries of older generations are dropped on the way.
+    pub fn insert(&self, key: &str, generation: u64, stamp: String, page: Arc<CachedPage>) {
+        let Ok(mut entries) = self.entries.write() else { return };
+        if entries.values().next().is_some_and(|e| e.generation < generation) {
+            entries.retain(|_, e| e.generation >= generation);
+        }
+        entries.insert(key.to_string(), Entry { generation, stamp, page });
+    }
+
+    /// (pages, bytes) held.
+    pub fn stats(&self) -> (usize, usize) {
+        self.entries.read().map(|e| (e.len(), e.values().map(|v| v.page.size()).sum())).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn encoding(response: &HttpResponse) -> &str {
+        response.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    fn decode_brotli(bytes: &[u8]) -> String {
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &bytes[..], &mut out).expect("brotli");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn pages_are_served_in_the_best_accepted_encoding() {
+        let html = "<p>hello</p>".repeat(200);
+        let page = CachedPage::new(html.clone());
+        let br = page.respond(&TestRequest::default().insert_header(("accept-encoding", "gzip, br")).to_http_request());
+        assert_eq!(encoding(&br), "br");
+        assert_eq!(decode_brotli(&page.brotli), html);
+        let gzip = page
+            .respond(&TestRequest::default().insert_header(("accept-encoding", "gzip;q=1, br;q=0")).to_http_request());
+        assert_eq!(encoding(&gzip), "gzip");
+        let plain = page.respond(&TestRequest::default().to_http_request());
+        assert_eq!(encoding(&plain), "identity");
+        let etag = page.etag.clone();
+        let cached = page.respond(&TestRequest::default().insert_header(("if-none-match", etag)).to_http_request());
+        assert_eq!(cached.status(), 304);
+        assert!(page.brotli.len() < html.len() / 10);
+    }
+
+    #[test]
+    fn entries_belong_to_a_generation_and_a_stamp() {
+        let cache = PageCache::default();
+        cache.insert("/a", 1, "direct".into(), Arc::new(CachedPage::new("a".into())));
+        assert!(cache.get("/a", 1, "direct").is_some());
+        assert!(cache.get("/a", 1, "search").is_none());
+        assert!(cache.get("/a", 2, "direct").is_none());
+        cache.insert("/b", 2, "direct".into(), Arc::new(CachedPage::new("b".into())));
+        assert_eq!(cache.stats().0, 1, "older generations are dropped");
+    }
+}
