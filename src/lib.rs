@@ -45,32 +45,14 @@ pub fn serve(config: config::Config) -> Result<()> {
         config.content.display()
     );
     let _watcher = if config.watch { Some(site::watch(Arc::clone(&site))?) } else { None };
-    let store = Arc::new(store::Store::open(&config.data)?);
-    let key = auth::ServerKey::load_or_create(&config.data)?;
-    let tally = feedback::live::Tally::new(store.all_vote_counts()?);
-    let counters = Arc::new(feedback::live::CounterBuffer::default());
-    let feedback = web::FeedbackState::new(&config, key, tally, Arc::clone(&counters))?;
-    let learned = Arc::new(arc_swap::ArcSwap::from_pointee(feedback::learning::Learned::default()));
-    web::refresh_learning(&store, &learned);
+    let state = web::build_state(&config, site, address)?;
     // Flushes pending counters when dropped, after the server has stopped.
     let _counter_writer = web::spawn_counter_writer(
-        Arc::clone(&store),
-        counters,
+        Arc::clone(&state.store),
+        Arc::clone(&state.feedback.counters),
         config.feedback.comment_retention_days,
-        Arc::clone(&learned),
+        Arc::clone(&state.learned),
     );
-    let state = web::AppState {
-        site,
-        store,
-        info: web::SiteInfo::new(&config, address),
-        feedback,
-        account_throttle: auth::LoginThrottle::new(auth::MAX_ACCOUNT_FAILURES),
-        client_throttle: auth::LoginThrottle::new(auth::MAX_CLIENT_FAILURES),
-        staff_session_hours: config.feedback.staff_session_hours.clamp(1, 24 * 30),
-        stale_after_days: config.check.stale_after_days,
-        learned,
-        pages: web::PageCache::default(),
-    };
     actix_web::rt::System::new().block_on(async move {
         let server = web::server(state, listener)?;
         // Signal handlers are in place before readiness is announced, so a SIGTERM

@@ -54,6 +54,20 @@ enum Command {
         #[command(subcommand)]
         action: StaffAction,
     },
+    /// Write the public site as static files, exactly as the server serves them.
+    Export {
+        /// Folder to write (new or empty).
+        dir: PathBuf,
+    },
+    /// Generate a help center of N synthetic articles (for load tests and benchmarks).
+    #[command(hide = true)]
+    Generate {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        articles: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Manage stored feedback.
     Feedback {
         #[command(subcommand)]
@@ -107,6 +121,17 @@ fn main() -> ExitCode {
             StaffAction::Add { email } => quire::admin::add_staff(&config, &email),
             StaffAction::List => quire::admin::list_staff(&config),
         }),
+        Some(Command::Export { dir }) => {
+            quire::logging::init();
+            report(quire::web::export(&config, &dir).map(|summary| {
+                println!("exported {} files ({} bytes) to {}", summary.files, summary.bytes, dir.display());
+            }))
+        }
+        Some(Command::Generate { dir, articles, seed }) => report(
+            quire::synthetic::write_help_center(&dir, articles, seed)
+                .map(|written| println!("wrote {} articles to {}", written.len(), dir.display()))
+                .map_err(anyhow::Error::from),
+        ),
         Some(Command::Feedback { action: FeedbackAction::Purge { older_than_days } }) => {
             report(quire::admin::purge_comments(&config, older_than_days))
         }

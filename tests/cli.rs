@@ -118,3 +118,52 @@ fn check_validates_synonyms_and_best_bets() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn export_writes_the_site_exactly_as_served() {
+    let base_url = "https://help.example.test";
+    let server = common::Server::start_with(&common::sample_content(), &["--base-url", base_url]);
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = out.path().join("site");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["export", "--content"])
+        .arg(common::sample_content())
+        .args(["--base-url", base_url, "--data"])
+        .arg(out.path().join("data"))
+        .arg(&target)
+        .current_dir(out.path())
+        .output()
+        .expect("run export");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("exported "));
+    let client = common::raw_client();
+    for (url, file) in [
+        ("/", "index.html"),
+        ("/categories/writing-articles", "categories/writing-articles.html"),
+        ("/articles/configure-quire", "articles/configure-quire.html"),
+        ("/articles/configure-quire.md", "articles/configure-quire.md"),
+        ("/faq/quire", "faq/quire.html"),
+        ("/sitemap.xml", "sitemap.xml"),
+        ("/llms.txt", "llms.txt"),
+    ] {
+        let served = client.get(server.url(url)).send().await.expect("get").bytes().await.expect("body");
+        let exported = std::fs::read(target.join(file)).unwrap_or_else(|_| panic!("{file} exported"));
+        assert!(served == exported, "{url} differs from {file}");
+        assert!(target.join(format!("{file}.gz")).is_file() && target.join(format!("{file}.br")).is_file());
+    }
+    let home = std::fs::read_to_string(target.join("index.html")).expect("home");
+    let stylesheet = home.split("href=\"/static/").nth(1).and_then(|s| s.split('"').next()).expect("css link");
+    assert!(target.join("static").join(stylesheet).is_file(), "assets are exported under their hashed names");
+    assert!(target.join("404.html").is_file());
+    assert!(!out.path().join("data").exists() || !out.path().join("data/quire.db").exists(), "no database written");
+
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["export", "--content"])
+        .arg(common::sample_content())
+        .arg(&target)
+        .current_dir(out.path())
+        .output()
+        .expect("run export");
+    assert!(!again.status.success(), "refuses a non-empty folder");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+}

@@ -168,6 +168,13 @@ impl Library {
         self.category_by_slug.get(slug).map(|&i| &self.categories[i])
     }
 
+    /// Every content asset's `/media/<path>` path, sorted.
+    pub fn media_paths(&self) -> Vec<&str> {
+        let mut paths: Vec<&str> = self.media.keys().map(String::as_str).collect();
+        paths.sort_unstable();
+        paths
+    }
+
     /// The file behind a `/media/<path>` URL, if that path is a content asset.
     pub fn media_file(&self, relative: &str) -> Option<&Path> {
         self.media.get(relative).map(PathBuf::as_path)

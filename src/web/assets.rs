@@ -13,7 +13,7 @@ use rust_embed::RustEmbed;
 struct StaticFiles;
 
 struct Asset {
-    bytes: Vec<u8>,
+    bytes: actix_web::web::Bytes,
     mime: String,
 }
 
@@ -35,7 +35,9 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
         };
         let mime = mime_guess::from_path(name.as_ref()).first_or_octet_stream().to_string();
         assets.hashed_name_of.insert(name.to_string(), hashed.clone());
-        assets.by_hashed_name.insert(hashed, Asset { bytes: file.data.into_owned(), mime });
+        assets
+            .by_hashed_name
+            .insert(hashed, Asset { bytes: actix_web::web::Bytes::from(file.data.into_owned()), mime });
     }
     assets
 });
@@ -46,6 +48,13 @@ pub fn url(name: &str) -> String {
         Some(hashed) => format!("/static/{hashed}"),
         None => format!("/static/{name}"),
     }
+}
+
+/// The URL of every static file (`/static/<hashed name>`).
+pub fn all_urls() -> Vec<String> {
+    let mut urls: Vec<String> = ASSETS.by_hashed_name.keys().map(|name| format!("/static/{name}")).collect();
+    urls.sort();
+    urls
 }
 
 /// `/favicon.ico`, which crawlers and old browsers ask for regardless of `<link rel=icon>`.

@@ -10,6 +10,7 @@ mod assets;
 mod cache;
 mod charts;
 mod dashboard;
+mod export;
 mod feedback;
 mod feeds;
 mod handlers;
@@ -30,6 +31,7 @@ use crate::config::Config;
 use crate::site::Site;
 use crate::store::Store;
 pub use cache::PageCache;
+pub use export::{run as export, ExportSummary};
 pub use feedback::{refresh_learning, spawn_counter_writer, FeedbackState};
 
 /// Presentation facts every page needs, fixed at start-up.
@@ -71,6 +73,30 @@ pub struct AppState {
     pub pages: cache::PageCache,
     /// What search learned from votes, refreshed in the background.
     pub learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
+}
+
+/// Everything the handlers share, for `config` and a loaded `site`: opens the database
+/// and the server key, loads the public vote tally and what search learned.
+pub fn build_state(config: &Config, site: Arc<Site>, bound: SocketAddr) -> anyhow::Result<AppState> {
+    use crate::feedback::live::{CounterBuffer, Tally};
+    let store = Arc::new(Store::open(&config.data)?);
+    let key = crate::auth::ServerKey::load_or_create(&config.data)?;
+    let tally = Tally::new(store.all_vote_counts()?);
+    let feedback = FeedbackState::new(config, key, tally, Arc::new(CounterBuffer::default()))?;
+    let learned = Arc::new(arc_swap::ArcSwap::from_pointee(crate::feedback::learning::Learned::default()));
+    refresh_learning(&store, &learned);
+    Ok(AppState {
+        site,
+        store,
+        info: SiteInfo::new(config, bound),
+        feedback,
+        account_throttle: crate::auth::LoginThrottle::new(crate::auth::MAX_ACCOUNT_FAILURES),
+        client_throttle: crate::auth::LoginThrottle::new(crate::auth::MAX_CLIENT_FAILURES),
+        staff_session_hours: config.feedback.staff_session_hours.clamp(1, 24 * 30),
+        stale_after_days: config.check.stale_after_days,
+        learned,
+        pages: PageCache::default(),
+    })
 }
 
 /// Runs blocking work (SQLite, file reads) on actix's blocking thread pool. Handlers
