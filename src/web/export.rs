@@ -27,12 +27,11 @@ pub struct ExportSummary {
 /// Where a URL's body goes inside the export folder.
 fn file_for(url: &str) -> PathBuf {
     let path = url.trim_start_matches('/');
-    let has_extension = Path::new(path).extension().is_some();
+    let is_page = path.starts_with("articles/") || path.starts_with("faq/") || path.starts_with("categories/");
+    let keeps_name = if is_page { path.ends_with(".md") } else { Path::new(path).extension().is_some() };
     if path.is_empty() {
         PathBuf::from("index.html")
-    } else if has_extension && !path.starts_with("articles/") && !path.starts_with("faq/") {
-        PathBuf::from(path)
-    } else if path.ends_with(".md") {
+    } else if keeps_name {
         PathBuf::from(path)
     } else {
         PathBuf::from(format!("{path}.html"))
@@ -137,7 +136,8 @@ pub fn run(config: &Config, out: &Path) -> Result<ExportSummary> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::file_for;
+    use std::path::PathBuf;
 
     #[test]
     fn urls_map_to_files_a_static_server_finds() {
