@@ -1,6 +1,7 @@
 //! Rendered pages kept in memory with their compressed forms, so serving a page that
 //! was served before is a map lookup plus headers: no template rendering, no
-//! compression, and a 304 without touching the body.
+//! compression, and a 304 without touching the body. (`quire export` writes the same
+//! bytes, compressed at the highest levels, for static servers.)
 //!
 //! An entry belongs to one content generation and one "stamp" (what else the page
 //! shows that can change: how the reader arrived, the public vote counts). A lookup with
@@ -8,42 +9,57 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
-/// Brotli quality for cached pages: close to the best ratio at a fraction of level 11's cost.
-const BROTLI_QUALITY: u32 = 9;
+/// Brotli quality for cached pages: within a few percent of the best ratio for HTML at
+/// a fraction of the cost of the top levels (a page re-renders whenever its public vote
+/// count changes, so compression cost matters under voting load).
+const BROTLI_QUALITY: u32 = 6;
 const BROTLI_WINDOW: u32 = 22;
 
-/// One page, ready to send in any encoding the client accepts.
+/// One page, ready to send in any encoding the client accepts. Each compressed form is
+/// made the first time a client asks for it, then kept.
 pub struct CachedPage {
     etag: String,
     identity: Bytes,
-    gzip: Bytes,
-    brotli: Bytes,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
 }
 
 impl CachedPage {
-    /// Compresses `html` once, both ways.
     pub fn new(html: String) -> Self {
         let etag = super::response::etag_for(html.as_bytes());
-        let identity = Bytes::from(html);
-        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        let gzip = gzip.write_all(&identity).and_then(|_| gzip.finish()).map(Bytes::from).unwrap_or_default();
-        let mut brotli = Vec::new();
-        let mut encoder = brotli::CompressorWriter::new(&mut brotli, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
-        let written = encoder.write_all(&identity).and_then(|_| encoder.flush());
-        drop(encoder);
-        let brotli = if written.is_ok() { Bytes::from(brotli) } else { Bytes::new() };
-        Self { etag, identity, gzip, brotli }
+        Self { etag, identity: Bytes::from(html), gzip: OnceLock::new(), brotli: OnceLock::new() }
+    }
+
+    fn gzip(&self) -> &Bytes {
+        self.gzip.get_or_init(|| {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(7));
+            encoder.write_all(&self.identity).and_then(|_| encoder.finish()).map(Bytes::from).unwrap_or_default()
+        })
+    }
+
+    fn brotli(&self) -> &Bytes {
+        self.brotli.get_or_init(|| {
+            let mut out = Vec::new();
+            let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
+            let written = encoder.write_all(&self.identity).and_then(|_| encoder.flush());
+            drop(encoder);
+            if written.is_ok() {
+                Bytes::from(out)
+            } else {
+                Bytes::new()
+            }
+        })
     }
 
     /// Bytes held (all three forms), for the memory report.
     pub fn size(&self) -> usize {
-        self.identity.len() + self.gzip.len() + self.brotli.len()
+        self.identity.len() + self.gzip.get().map_or(0, Bytes::len) + self.brotli.get().map_or(0, Bytes::len)
     }
 
     /// The response for `request`: 304 when it has this version, else the body in the
@@ -62,8 +78,8 @@ impl CachedPage {
             return response.finish();
         }
         let (encoding, body) = match preferred_encoding(request) {
-            Encoding::Brotli if !self.brotli.is_empty() => ("br", self.brotli.clone()),
-            Encoding::Brotli | Encoding::Gzip if !self.gzip.is_empty() => ("gzip", self.gzip.clone()),
+            Encoding::Brotli if !self.brotli().is_empty() => ("br", self.brotli().clone()),
+            Encoding::Brotli | Encoding::Gzip if !self.gzip().is_empty() => ("gzip", self.gzip().clone()),
             _ => ("identity", self.identity.clone()),
         };
         // An explicit Content-Encoding also tells the compression middleware to leave it.
@@ -156,7 +172,7 @@ mod tests {
         let page = CachedPage::new(html.clone());
         let br = page.respond(&TestRequest::default().insert_header(("accept-encoding", "gzip, br")).to_http_request());
         assert_eq!(encoding(&br), "br");
-        assert_eq!(decode_brotli(&page.brotli), html);
+        assert_eq!(decode_brotli(page.brotli()), html);
         let gzip = page
             .respond(&TestRequest::default().insert_header(("accept-encoding", "gzip;q=1, br;q=0")).to_http_request());
         assert_eq!(encoding(&gzip), "gzip");
@@ -165,7 +181,7 @@ mod tests {
         let etag = page.etag.clone();
         let cached = page.respond(&TestRequest::default().insert_header(("if-none-match", etag)).to_http_request());
         assert_eq!(cached.status(), 304);
-        assert!(page.brotli.len() < html.len() / 10);
+        assert!(page.brotli().len() < html.len() / 10);
     }
 
     #[test]
