@@ -106,12 +106,12 @@ for _ in $(seq 1 200); do curl -fs -o /dev/null "$NGINX/" && break; sleep 0.05; 
 curl -fs -o /dev/null "$NGINX/" || { echo "load.sh: nginx does not serve the export" >&2; cat "$WORK/nginx/logs/error.log" >&2; exit 1; }
 
 # --- request lists -----------------------------------------------------------------------
-ls "$WORK/site/articles" | grep '\.html$' | sed 's/\.html$//' | head -n 2000 > "$WORK/slugs.txt"
+ls "$WORK/site/articles" | grep '\.html$' | sed 's/\.html$//' | awk 'NR<=2000' > "$WORK/slugs.txt"
 sed 's|^|/articles/|' "$WORK/slugs.txt" > "$WORK/articles.txt"
 { echo "/"; ls "$WORK/site/categories" | grep '\.html$' | sed 's|\.html$||; s|^|/categories/|'; head -n 50 "$WORK/articles.txt"; } > "$WORK/pages.txt"
 # Real queries: article titles (as typed, lower case, without the number) and the same
 # titles half typed for the suggestions.
-grep -h -m1 '^title:' -r "$WORK/content" | head -n 500 | sed 's/^title: *//; s/"//g; s/ [0-9]*$//' \
+grep -h -m1 '^title:' -r "$WORK/content" | awk 'NR<=500' | sed 's/^title: *//; s/"//g; s/ [0-9]*$//' \
   | tr 'A-Z' 'a-z' > "$WORK/titles.txt"
 python3 - "$WORK" <<'PY'
 import sys, urllib.parse
@@ -156,8 +156,10 @@ run "nginx: article pages (static export)" "$NGINX" get "$WORK/articles.txt"
 run "quire: article pages" "$QUIRE" get "$WORK/articles.txt"
 run "nginx: home, categories, articles" "$NGINX" get "$WORK/pages.txt"
 run "quire: home, categories, articles" "$QUIRE" get "$WORK/pages.txt"
-run "quire: search API" "$QUIRE" get "$WORK/search.txt"
-run "quire: as-you-type suggestions" "$QUIRE" get "$WORK/suggest.txt"
+run "quire: search API (500 real queries, repeating)" "$QUIRE" get "$WORK/search.txt"
+run "quire: search API, every request new (no cache)" "$QUIRE" unique "$WORK/search.txt"
+run "quire: suggestions (500 half-typed titles, repeating)" "$QUIRE" get "$WORK/suggest.txt"
+run "quire: suggestions, every request new (no cache)" "$QUIRE" unique "$WORK/suggest.txt"
 run "quire: revalidation (304)" "$QUIRE" etag "$WORK/etags.txt"
 # Votes (committed before each answer) while article pages are being read.
 ( WRK_PATHS="$WORK/votes.txt" WRK_MODE=vote WRK_ORIGIN="$QUIRE" \
@@ -188,8 +190,9 @@ for name, r in rows:
 n, q = by["nginx: article pages (static export)"], by["quire: article pages"]
 out.append("")
 out.append(f"- Quire / nginx, article pages: throughput {q['rps'] / n['rps']:.2f}×, p99 {q['p99_ms'] / max(n['p99_ms'], 1e-9):.2f}×")
-s = by["quire: search API"]
-out.append(f"- search API / Quire article pages: {s['rps'] / q['rps']:.2f}×")
+s = by["quire: search API (500 real queries, repeating)"]
+u = by["quire: search API, every request new (no cache)"]
+out.append(f"- search API / Quire article pages: {s['rps'] / q['rps']:.2f}× with repeating queries, {u['rps'] / q['rps']:.3f}× when every request is new")
 out.append(f"- start to ready: {int(ready_ms) / 1000:.2f} s; peak RSS: {int(rss_kb) / 1024:.0f} MB")
 out.append(f"- votes acknowledged: {by['quire: votes (during the run above)']['requests']}, stored (distinct visitors and pages): {votes_stored}")
 report = "\n".join(out)

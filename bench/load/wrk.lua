@@ -1,6 +1,7 @@
 -- wrk script for bench/load.sh. Environment:
 --   WRK_PATHS  file with one request per line: "<path>" or "<path>\t<etag>"
---   WRK_MODE   "get" (default), "etag" (If-None-Match from the file) or "vote"
+--   WRK_MODE   "get" (default), "etag" (If-None-Match from the file), "vote", or
+--              "unique" (a different query string every time, defeating any cache)
 --   WRK_ORIGIN the server's origin, sent with votes (the same-origin check)
 -- Prints one JSON line when done.
 
@@ -12,10 +13,19 @@ end
 local mode = os.getenv("WRK_MODE") or "get"
 local origin = os.getenv("WRK_ORIGIN") or ""
 local counter = 0
+local salt = 0
+
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
 
 function init(args)
-  -- Different threads start at different places in the list.
+  -- Different threads start at different places in the list and salt differently.
+  math.randomseed(os.time() * 100 + (id or 0))
   counter = math.floor(math.random() * #entries)
+  salt = math.random(1, 1000000000)
 end
 
 function request()
@@ -27,6 +37,8 @@ function request()
       ["Origin"] = origin,
       ["Content-Type"] = "application/x-www-form-urlencoded",
     }, "page=" .. entry.path .. "&helpful=" .. helpful)
+  elseif mode == "unique" then
+    return wrk.format("GET", entry.path .. "&nocache=" .. salt .. "-" .. counter)
   elseif mode == "etag" then
     return wrk.format("GET", entry.path, { ["If-None-Match"] = entry.etag })
   end

@@ -42,33 +42,39 @@ pub async fn category(request: HttpRequest, state: web::Data<AppState>, slug: we
     let Some(category) = library.category(&slug) else {
         return not_found_page(&request, &state);
     };
-    let links = |indices: &[usize]| -> Vec<PageLink> {
-        indices.iter().map(|&i| &library.articles[i]).filter(|a| !a.draft).map(PageLink::article).collect()
-    };
-    let sections: Vec<SectionView> = category
-        .sections
-        .iter()
-        .map(|s| SectionView {
-            id: s.slug.clone(),
-            title: s.title.clone(),
-            description: s.description.clone().unwrap_or_default(),
-            articles: links(&s.articles),
-        })
-        .filter(|s| !s.articles.is_empty())
-        .collect();
-    let page = CategoryPage {
-        layout: pages::layout(&state, &category.url(), &category.title, category.description.as_deref()),
-        crumbs: vec![pages::Crumb { title: "Home".into(), url: "/".into() }],
-        title: category.title.clone(),
-        description: category.description.clone().unwrap_or_default(),
-        articles: links(&category.articles),
-        sections,
-        faqs: category.faqs.iter().map(|&i| &library.faqs[i]).filter(|f| !f.draft).map(faq_link).collect(),
-    };
-    if page.articles.is_empty() && page.sections.is_empty() && page.faqs.is_empty() {
+    let published = |indices: &[usize]| indices.iter().any(|&i| !library.articles[i].draft);
+    let has_pages = published(&category.articles)
+        || category.sections.iter().any(|s| published(&s.articles))
+        || category.faqs.iter().any(|&i| !library.faqs[i].draft);
+    if !has_pages {
         return not_found_page(&request, &state);
     }
-    cached_page(&request, &state, version.generation, &category.url(), String::new(), || Ok(page.render()?))
+    cached_page(&request, &state, version.generation, &category.url(), String::new(), || {
+        let links = |indices: &[usize]| -> Vec<PageLink> {
+            indices.iter().map(|&i| &library.articles[i]).filter(|a| !a.draft).map(PageLink::article).collect()
+        };
+        let sections: Vec<SectionView> = category
+            .sections
+            .iter()
+            .map(|s| SectionView {
+                id: s.slug.clone(),
+                title: s.title.clone(),
+                description: s.description.clone().unwrap_or_default(),
+                articles: links(&s.articles),
+            })
+            .filter(|s| !s.articles.is_empty())
+            .collect();
+        let page = CategoryPage {
+            layout: pages::layout(&state, &category.url(), &category.title, category.description.as_deref()),
+            crumbs: vec![pages::Crumb { title: "Home".into(), url: "/".into() }],
+            title: category.title.clone(),
+            description: category.description.clone().unwrap_or_default(),
+            articles: links(&category.articles),
+            sections,
+            faqs: category.faqs.iter().map(|&i| &library.faqs[i]).filter(|f| !f.draft).map(faq_link).collect(),
+        };
+        Ok(page.render()?)
+    })
 }
 
 pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {

@@ -71,9 +71,14 @@ pub struct AppState {
     pub stale_after_days: i64,
     /// Rendered pages with their compressed forms.
     pub pages: cache::PageCache,
+    /// Recent `/api/search` answers by content generation, learned state and query string.
+    pub api_cache: quick_cache::sync::Cache<String, web::Bytes>,
     /// What search learned from votes, refreshed in the background.
     pub learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
 }
+
+/// Search API answers kept (each a few KB).
+const API_CACHE_ENTRIES: usize = 10_000;
 
 /// Everything the handlers share, for `config` and a loaded `site`: opens the database
 /// and the server key, loads the public vote tally and what search learned.
@@ -96,6 +101,7 @@ pub fn build_state(config: &Config, site: Arc<Site>, bound: SocketAddr) -> anyho
         stale_after_days: config.check.stale_after_days,
         learned,
         pages: PageCache::default(),
+        api_cache: quick_cache::sync::Cache::new(API_CACHE_ENTRIES),
     })
 }
 

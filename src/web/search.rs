@@ -273,9 +273,15 @@ struct ApiResponse {
 
 /// `GET /api/search?q=…&limit=…&category=…`: best results first, snippets as HTML
 /// with `<mark>` around matched words (everything else escaped).
-pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> HttpResponse {
+pub async fn api(request: HttpRequest, state: web::Data<AppState>, params: web::Query<ApiParams>) -> HttpResponse {
     let version = state.site.current();
     let learned = state.learned.load();
+    // Help-center searches repeat a lot; an answer is reused until the content or what
+    // search learned changes (both are part of the key).
+    let key = format!("{}:{:p}:{}", version.generation, Arc::as_ptr(&learned), request.query_string());
+    if let Some(body) = state.api_cache.get(&key) {
+        return json_response(body);
+    }
     let suggest = is_on(params.suggest.as_deref());
     let results = version.search.search(
         &version.library,
@@ -307,7 +313,13 @@ pub async fn api(state: web::Data<AppState>, params: web::Query<ApiParams>) -> H
             .collect(),
         suggestion: results.suggestion,
     };
-    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body)
+    let body = web::Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    state.api_cache.insert(key, body.clone());
+    json_response(body)
+}
+
+fn json_response(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).content_type("application/json").body(body)
 }
 
 fn is_on(flag: Option<&str>) -> bool {
