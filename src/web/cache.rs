@@ -19,21 +19,35 @@ use actix_web::{HttpRequest, HttpResponse};
 /// a fraction of the cost of the top levels (a page re-renders whenever its public vote
 /// count changes, so compression cost matters under voting load).
 const BROTLI_QUALITY: u32 = 6;
-const BROTLI_WINDOW: u32 = 22;
+
+/// A brotli window just big enough for `len` bytes: the encoder allocates memory in
+/// proportion to the window, and for a 3 KB response a 4 MB window (actix's choice)
+/// costs more than the compression itself.
+fn brotli_window(len: usize) -> u32 {
+    (usize::BITS - len.max(1).leading_zeros()).clamp(10, 22)
+}
 
 /// One page, ready to send in any encoding the client accepts. Each compressed form is
 /// made the first time a client asks for it, then kept.
 pub struct CachedPage {
     etag: String,
+    content_type: &'static str,
+    cache_control: &'static str,
     identity: Bytes,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
 }
 
 impl CachedPage {
+    /// An HTML page, revalidated on every visit (`no-cache` plus ETag).
     pub fn new(html: String) -> Self {
-        let etag = super::response::etag_for(html.as_bytes());
-        Self { etag, identity: Bytes::from(html), gzip: OnceLock::new(), brotli: OnceLock::new() }
+        Self::with_type(Bytes::from(html), "text/html; charset=utf-8", "no-cache")
+    }
+
+    /// Any other body, e.g. a JSON answer.
+    pub fn with_type(body: Bytes, content_type: &'static str, cache_control: &'static str) -> Self {
+        let etag = super::response::etag_for(&body);
+        Self { etag, content_type, cache_control, identity: body, gzip: OnceLock::new(), brotli: OnceLock::new() }
     }
 
     fn gzip(&self) -> &Bytes {
@@ -46,7 +60,8 @@ impl CachedPage {
     fn brotli(&self) -> &Bytes {
         self.brotli.get_or_init(|| {
             let mut out = Vec::new();
-            let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
+            let window = brotli_window(self.identity.len());
+            let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, window);
             let written = encoder.write_all(&self.identity).and_then(|_| encoder.flush());
             drop(encoder);
             if written.is_ok() {
@@ -72,7 +87,7 @@ impl CachedPage {
         };
         response
             .insert_header((header::ETAG, self.etag.as_str()))
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::CACHE_CONTROL, self.cache_control))
             .insert_header((header::VARY, "Accept-Encoding"));
         if super::response::matches_etag(request, &self.etag) {
             return response.finish();
@@ -83,7 +98,7 @@ impl CachedPage {
             _ => ("identity", self.identity.clone()),
         };
         // An explicit Content-Encoding also tells the compression middleware to leave it.
-        response.insert_header((header::CONTENT_ENCODING, encoding)).content_type("text/html; charset=utf-8").body(body)
+        response.insert_header((header::CONTENT_ENCODING, encoding)).content_type(self.content_type).body(body)
     }
 }
 
@@ -182,6 +197,14 @@ mod tests {
         let cached = page.respond(&TestRequest::default().insert_header(("if-none-match", etag)).to_http_request());
         assert_eq!(cached.status(), 304);
         assert!(page.brotli().len() < html.len() / 10);
+    }
+
+    #[test]
+    fn brotli_windows_fit_the_body() {
+        assert_eq!(brotli_window(0), 10);
+        assert_eq!(brotli_window(3_000), 12);
+        assert_eq!(brotli_window(15_000), 14);
+        assert_eq!(brotli_window(100_000_000), 22);
     }
 
     #[test]

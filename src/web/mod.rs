@@ -72,7 +72,7 @@ pub struct AppState {
     /// Rendered pages with their compressed forms.
     pub pages: cache::PageCache,
     /// Recent `/api/search` answers by content generation, learned state and query string.
-    pub api_cache: quick_cache::sync::Cache<String, web::Bytes>,
+    pub api_cache: quick_cache::sync::Cache<String, Arc<cache::CachedPage>>,
     /// What search learned from votes, refreshed in the background.
     pub learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
 }

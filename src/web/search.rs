@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::{Deserialize, Serialize};
 
+use super::cache::CachedPage;
 use super::pages::{self, PageLink, SearchPage};
 use super::response::{self, AppError};
 use super::AppState;
@@ -279,8 +280,8 @@ pub async fn api(request: HttpRequest, state: web::Data<AppState>, params: web::
     // Help-center searches repeat a lot; an answer is reused until the content or what
     // search learned changes (both are part of the key).
     let key = format!("{}:{:p}:{}", version.generation, Arc::as_ptr(&learned), request.query_string());
-    if let Some(body) = state.api_cache.get(&key) {
-        return json_response(body);
+    if let Some(answer) = state.api_cache.get(&key) {
+        return answer.respond(&request);
     }
     let suggest = is_on(params.suggest.as_deref());
     let results = version.search.search(
@@ -314,12 +315,10 @@ pub async fn api(request: HttpRequest, state: web::Data<AppState>, params: web::
         suggestion: results.suggestion,
     };
     let body = web::Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
-    state.api_cache.insert(key, body.clone());
-    json_response(body)
-}
-
-fn json_response(body: web::Bytes) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).content_type("application/json").body(body)
+    // Compressed here, once, with a window sized to the answer (see `cache`).
+    let answer = Arc::new(CachedPage::with_type(body, "application/json", "no-store"));
+    state.api_cache.insert(key, Arc::clone(&answer));
+    answer.respond(&request)
 }
 
 fn is_on(flag: Option<&str>) -> bool {
