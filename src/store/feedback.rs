@@ -89,6 +89,19 @@ impl Store {
         })
     }
 
+    /// Number of inbox items not yet resolved (for the overview's link).
+    pub fn open_inbox_count(&self) -> Result<u64> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM votes WHERE helpful = 0 AND (reasons <> '' OR comment IS NOT NULL)
+                 AND resolved_at IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+        })
+    }
+
     /// Number of current votes (for tests and the overview).
     pub fn vote_total(&self) -> Result<u64> {
         self.with(|c| c.query_row("SELECT COUNT(*) FROM votes", [], |r| r.get::<_, i64>(0)).map(|n| n as u64))
@@ -341,6 +354,7 @@ mod tests {
         assert_eq!(stored.effort, Some(6));
         assert_eq!(stored.reasons, vec![Reason::Outdated, Reason::MissingSteps]);
         assert_eq!(store.inbox(None, Some(false), 10).expect("inbox").len(), 1);
+        assert_eq!(store.open_inbox_count().expect("count"), 1);
 
         // Voting again replaces: same row, new answer, old follow-up cleared.
         let again = store.cast_vote(&vote("v1", true, 200)).expect("revote");

@@ -13,7 +13,7 @@ struct OverviewPage {
     arrivals: Vec<ArrivalRow>,
     attention: Vec<PageRow>,
     gaps: Vec<QueryRow>,
-    open_items: usize,
+    open_items: u64,
     categories: Vec<CategoryRow>,
 }
 
@@ -60,7 +60,7 @@ pub async fn overview(
         })
         .collect();
     let store = Arc::clone(&state.store);
-    let open_items = crate::web::blocking(move || store.inbox(None, Some(false), 1_000)).await?.len();
+    let open_items = crate::web::blocking(move || store.open_inbox_count()).await?;
     let page = OverviewPage {
         layout: staff_layout(&state, "/staff", "Dashboard"),
         frame: frame(&session, &chosen, "/staff", "overview"),
