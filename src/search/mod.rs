@@ -14,6 +14,7 @@ pub mod best_bets;
 pub mod query;
 pub mod synonyms;
 pub mod vocabulary;
+mod window;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -30,6 +31,7 @@ use crate::content::{Diagnostic, Library};
 use query::{Fields, Planner};
 use synonyms::Synonyms;
 use vocabulary::Vocabulary;
+use window::WindowFinder;
 
 /// File in the content folder holding synonym groups.
 pub const SYNONYMS_FILE: &str = "synonyms.txt";
@@ -434,7 +436,7 @@ impl SearchIndex {
         let snippets = (!request.without_snippets).then(|| Snippets {
             bodies: self.snippet_generator(&plan.highlight, self.fields.body, SNIPPET_CHARS),
             titles: self.snippet_generator(&plan.highlight, self.fields.title, 400),
-            highlight: &plan.highlight,
+            window: window_finder(&plan.highlight),
         });
         let hits = ranked
             .into_iter()
@@ -456,15 +458,6 @@ impl SearchIndex {
         // Corrected in the customer's own wording, filler words included.
         let suggestion = self.suggestion(&analysis::tokens(&mut self.words.clone(), &query_text));
         Ok(SearchResults { query: query_text, normalized: plan.normalized, total, hits, categories, suggestion })
-    }
-
-    /// Text around the best cluster of matches, for the snippet generator: analyzing
-    /// whole articles for every hit was most of the cost of a search.
-    fn snippet_source<'t>(text: &'t str, highlight: &BTreeMap<String, f32>) -> &'t str {
-        // The strongest terms (the words as typed, then corrections) place the window.
-        let mut terms: Vec<(&String, &f32)> = highlight.iter().collect();
-        terms.sort_by(|a, b| b.1.total_cmp(a.1));
-        best_window(text, terms.into_iter().take(MAX_WINDOW_TERMS).map(|(t, _)| t.as_str()))
     }
 
     fn position_of(&self, searcher: &tantivy::Searcher, address: DocAddress) -> tantivy::Result<Option<usize>> {
@@ -506,7 +499,7 @@ impl SearchIndex {
         SnippetGenerator::new(terms, self.stem.clone(), field, chars)
     }
 
-    fn hit(&self, library: &Library, position: usize, score: f32, snippets: Option<&Snippets<'_>>) -> Hit {
+    fn hit(&self, library: &Library, position: usize, score: f32, snippets: Option<&Snippets>) -> Hit {
         let meta = &self.docs[position];
         let category = &library.categories[meta.category];
         let (title, url, body, summary) = match meta.target {
@@ -523,7 +516,7 @@ impl SearchIndex {
         let (title_html, snippet_html) = match snippets {
             Some(s) => (
                 highlighted(&s.titles, &title).unwrap_or_else(|| escape(&title)),
-                highlighted(&s.bodies, Self::snippet_source(body, s.highlight))
+                highlighted(&s.bodies, s.window.best_window(body))
                     .or_else(|| summary.map(escape))
                     .unwrap_or_else(|| escape(&body.chars().take(SNIPPET_CHARS).collect::<String>())),
             ),
@@ -595,65 +588,6 @@ where
 
 /// Most terms used to place the snippet window.
 const MAX_WINDOW_TERMS: usize = 4;
-/// Length in bytes of the text handed to the snippet generator.
-const SNIPPET_WINDOW: usize = 600;
-
-/// The `SNIPPET_WINDOW` bytes of `text` holding the most distinct terms (stems match as
-/// word prefixes, case-insensitively), or the start of the text when none occurs.
-fn best_window<'t, 'a>(text: &'t str, stems: impl Iterator<Item = &'a str>) -> &'t str {
-    if text.len() <= SNIPPET_WINDOW {
-        return text;
-    }
-    let bytes = text.as_bytes();
-    let mut hits: Vec<(usize, usize)> = Vec::new();
-    for (index, stem) in stems.enumerate() {
-        // Stemming may change a word's end (company → compani): match a shorter prefix.
-        let probe = if stem.len() > 4 { &stem[..stem.len() - 1] } else { stem };
-        if probe.len() < 2 || !probe.is_ascii() {
-            continue;
-        }
-        // Words appear in lower case or capitalized; scanning for both avoids copying
-        // the whole text to lower case for every hit.
-        let capitalized = format!("{}{}", probe[..1].to_ascii_uppercase(), &probe[1..]);
-        for form in [probe, capitalized.as_str()] {
-            let starts = text
-                .match_indices(form)
-                .map(|(at, _)| at)
-                .filter(|&at| at == 0 || !bytes[at - 1].is_ascii_alphanumeric())
-                .take(32);
-            hits.extend(starts.map(|at| (at, index)));
-        }
-    }
-    let window = SNIPPET_WINDOW * 2 / 3;
-    if hits.is_empty() {
-        return &text[..floor_char_boundary(text, SNIPPET_WINDOW)];
-    }
-    hits.sort_unstable();
-    // Most distinct terms wins; on a tie, most matches.
-    let mut best = ((0usize, 0usize), hits[0].0);
-    for (i, &(start, _)) in hits.iter().enumerate() {
-        let mut terms: Vec<usize> = hits[i..].iter().take_while(|(at, _)| *at < start + window).map(|h| h.1).collect();
-        let matches = terms.len();
-        terms.sort_unstable();
-        terms.dedup();
-        if (terms.len(), matches) > best.0 {
-            best = ((terms.len(), matches), start);
-        }
-    }
-    let best = best.1;
-    let start = floor_char_boundary(text, best.saturating_sub(SNIPPET_WINDOW / 6));
-    let end = floor_char_boundary(text, (start + SNIPPET_WINDOW).min(text.len()));
-    &text[start..end]
-}
-
-/// The largest char boundary of `text` at or before `index`.
-fn floor_char_boundary(text: &str, index: usize) -> usize {
-    let mut index = index.min(text.len());
-    while !text.is_char_boundary(index) {
-        index -= 1;
-    }
-    index
-}
 
 fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
     let mut snippet = generator.snippet(text);
@@ -669,10 +603,17 @@ fn escape(text: &str) -> String {
 }
 
 /// What cuts highlighted titles and snippets for one search.
-struct Snippets<'a> {
+struct Snippets {
     titles: SnippetGenerator,
     bodies: SnippetGenerator,
-    highlight: &'a BTreeMap<String, f32>,
+    window: WindowFinder,
+}
+
+/// A finder placed by the strongest terms: the words as typed, then corrections.
+fn window_finder(highlight: &BTreeMap<String, f32>) -> WindowFinder {
+    let mut terms: Vec<(&String, &f32)> = highlight.iter().collect();
+    terms.sort_by(|a, b| b.1.total_cmp(a.1));
+    WindowFinder::new(terms.into_iter().take(MAX_WINDOW_TERMS).map(|(t, _)| t.as_str()))
 }
 
 /// A page as the index sees it.
@@ -719,27 +660,4 @@ fn documents(library: &Library) -> Vec<Document<'_>> {
         }
     }
     documents
-}
-
-#[cfg(test)]
-mod tests {
-    use super::best_window;
-
-    #[test]
-    fn snippet_window_finds_the_densest_cluster_of_terms() {
-        let filler = "Nothing relevant here at all. ".repeat(40);
-        let text = format!(
-            "{filler}Reset the password once. {filler}To reset your password, open Settings and reset it. {filler}"
-        );
-        let window = best_window(&text, ["reset", "password"].into_iter());
-        assert!(window.len() <= super::SNIPPET_WINDOW);
-        assert!(window.contains("To reset your password"), "{window}");
-        let none = best_window(&text, ["zebra"].into_iter());
-        assert!(none.starts_with("Nothing relevant"));
-        let short = best_window("short text", ["text"].into_iter());
-        assert_eq!(short, "short text");
-        // Multi-byte text never splits a character.
-        let accented = "é".repeat(800);
-        assert!(best_window(&accented, ["e"].into_iter()).chars().all(|c| c == 'é'));
-    }
 }

@@ -70,6 +70,8 @@ const PHRASE_WEIGHT: f32 = 1.5;
 /// Completions of a half-typed last word considered (most common first).
 const MAX_COMPLETIONS: usize = 5;
 const ALL_WORDS_WEIGHT: f32 = 0.25;
+/// From this many words on, a query is a question: no phrase match in article bodies.
+const LONG_QUERY_WORDS: usize = 4;
 /// How much a word's matches in its other fields add to its best field's score.
 const OTHER_FIELDS_SHARE: f32 = 0.3;
 
@@ -163,7 +165,12 @@ impl Planner<'_> {
                 }
             }
             let mut alternatives: Vec<Box<dyn Query>> = core.iter().map(|q| q.box_clone()).collect();
-            if is_last && complete_last_word && word.chars().count() >= 2 {
+            // In a full search, a question's last word that is a known word is finished:
+            // completing it would add a clause per completion and field for little.
+            // Suggestions still complete it ("…my pass" → "password").
+            let finished =
+                !self.headlines_only && words.len() >= LONG_QUERY_WORDS && self.vocabulary.doc_freq(word) > 0;
+            if is_last && complete_last_word && !finished && word.chars().count() >= 2 {
                 let weight = if word.chars().count() == 2 { PREFIX_WEIGHT * 0.6 } else { PREFIX_WEIGHT };
                 for candidate in self.vocabulary.completions(word, MAX_COMPLETIONS) {
                     if let Some(stem) = self.stem_of(&candidate.word) {
@@ -186,7 +193,12 @@ impl Planner<'_> {
         }
         // Coordination: a page matching every word scores again, so it outranks pages
         // that repeat one of the words many times.
-        if cores.len() >= 2 {
+        // Over whole articles, a question of four or more words rarely matches them all,
+        // and this clause repeats every word's field queries: it doubled the cost of such
+        // queries without changing their ranking in the relevance sets. Suggestions keep it
+        // (headline fields are cheap, and there it helps).
+        let long_full_search = !self.headlines_only && cores.len() >= LONG_QUERY_WORDS;
+        if cores.len() >= 2 && !long_full_search {
             let every_word: Vec<(Occur, Box<dyn Query>)> = cores.into_iter().map(|q| (Occur::Must, q)).collect();
             clauses.push((
                 Occur::Should,
@@ -204,7 +216,10 @@ impl Planner<'_> {
             }
         }
         if stems.len() >= 2 {
-            let phrase_fields: &[(Field, f32)] = if self.headlines_only {
+            // A body phrase of four or more words almost never occurs, yet checking it
+            // reads the positions of every page holding all the words: the costliest
+            // clause of a long question, for no ranking change in the relevance sets.
+            let phrase_fields: &[(Field, f32)] = if self.headlines_only || stems.len() >= LONG_QUERY_WORDS {
                 &[(self.fields.title, 3.0)]
             } else {
                 &[(self.fields.title, 3.0), (self.fields.body, 1.0)]
