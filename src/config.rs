@@ -51,6 +51,10 @@ pub struct FeedbackConfig {
     pub public_counts: PublicCounts,
     /// Votes a page needs before its count shows, with `after-minimum`.
     pub public_counts_minimum: u64,
+    /// Seconds a page may show an older public count: a page re-renders (and
+    /// re-compresses) when its count changes, at most this often, so a burst of votes
+    /// cannot turn every page view into a render.
+    pub public_counts_refresh_seconds: u64,
     /// Days a comment is kept; `quire feedback purge` deletes older ones.
     pub comment_retention_days: i64,
     /// Feedback and login posts allowed per client address per minute (burst of the same size).
@@ -65,6 +69,7 @@ impl Default for FeedbackConfig {
             effort_scale: 7,
             public_counts: PublicCounts::AfterMinimum,
             public_counts_minimum: 5,
+            public_counts_refresh_seconds: 10,
             comment_retention_days: 180,
             writes_per_minute: 30,
             staff_session_hours: 12,

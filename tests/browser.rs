@@ -170,7 +170,10 @@ async fn misspelled_query_suggests_as_you_type_and_keyboard_picks_the_article() 
 #[tokio::test]
 async fn customer_votes_in_place_and_answers_the_follow_up() {
     let Some(browser) = Browser::start().await else { return };
-    let server = Server::start_with_config(&sample_content(), "[feedback]\npublic_counts = \"always\"\n");
+    let server = Server::start_with_config(
+        &sample_content(),
+        "[feedback]\npublic_counts = \"always\"\npublic_counts_refresh_seconds = 0\n",
+    );
     let c = &browser.client;
 
     c.goto(&server.url("/articles/configure-quire")).await.expect("article");

@@ -12,7 +12,8 @@ use quire::feedback::{Arrival, FeedbackStore, Reason};
 use quire::store::Store;
 use reqwest::header;
 
-const OPEN_LIMITS: &str = "[feedback]\nwrites_per_minute = 1000000\npublic_counts = \"always\"\n";
+const OPEN_LIMITS: &str =
+    "[feedback]\nwrites_per_minute = 1000000\npublic_counts = \"always\"\npublic_counts_refresh_seconds = 0\n";
 
 /// A form post as the site's own page would send it.
 fn post(client: &reqwest::Client, server: &Server, path: &str, body: &str) -> reqwest::RequestBuilder {

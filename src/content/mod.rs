@@ -17,6 +17,7 @@ mod sanitize;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 
@@ -123,6 +124,9 @@ impl Category {
     }
 }
 
+/// Most related articles kept per article.
+const MAX_RELATED: usize = 10;
+
 /// Everything loaded from one content folder. Immutable once built.
 #[derive(Debug, Default)]
 pub struct Library {
@@ -137,6 +141,30 @@ pub struct Library {
     alias_to_slug: HashMap<String, String>,
     legacy_id_to_url: HashMap<String, String>,
     media: HashMap<String, PathBuf>,
+    /// Each article's related articles (indexes, best first), worked out on its first
+    /// render: scoring every article of a 10,000-article library was most of a render.
+    related_of: OnceLock<Vec<OnceLock<Vec<usize>>>>,
+    article_groups: OnceLock<ArticleGroups>,
+}
+
+/// Articles by tag and by category, for finding related articles.
+#[derive(Debug, Default)]
+struct ArticleGroups {
+    by_tag: HashMap<String, Vec<usize>>,
+    by_category: HashMap<usize, Vec<usize>>,
+}
+
+impl ArticleGroups {
+    fn of(articles: &[Article]) -> Self {
+        let mut groups = Self::default();
+        for (i, article) in articles.iter().enumerate() {
+            for tag in &article.tags {
+                groups.by_tag.entry(tag.clone()).or_default().push(i);
+            }
+            groups.by_category.entry(article.category).or_default().push(i);
+        }
+        groups
+    }
 }
 
 impl Library {
@@ -209,27 +237,53 @@ impl Library {
         self.categories.iter().filter(|c| self.category_count(c) > 0)
     }
 
-    /// Up to `limit` published articles most related to `index`: same section, shared
-    /// tags, then same category.
+    /// Up to `limit` (at most 10) published articles most related to `index`: shared
+    /// tags, same section, then same category.
     pub fn related(&self, index: usize, limit: usize) -> Vec<&Article> {
+        let slots = self.related_of.get_or_init(|| self.articles.iter().map(|_| OnceLock::new()).collect());
+        let Some(slot) = slots.get(index) else {
+            return Vec::new();
+        };
+        slot.get_or_init(|| self.score_related(index, MAX_RELATED))
+            .iter()
+            .take(limit)
+            .map(|&i| &self.articles[i])
+            .collect()
+    }
+
+    fn score_related(&self, index: usize, limit: usize) -> Vec<usize> {
         let Some(this) = self.articles.get(index) else {
             return Vec::new();
         };
-        let mut scored: Vec<(usize, &Article)> = self
-            .articles
-            .iter()
-            .enumerate()
-            .filter(|(i, a)| *i != index && !a.draft)
-            .filter_map(|(_, a)| {
-                let shared_tags = a.tags.iter().filter(|t| this.tags.contains(t)).count();
-                let same_category = a.category == this.category;
-                let same_section = same_category && a.section.is_some() && a.section == this.section;
-                let score = shared_tags * 3 + usize::from(same_section) * 2 + usize::from(same_category);
-                (score > 0).then_some((score, a))
-            })
+        let groups = self.article_groups.get_or_init(|| ArticleGroups::of(&self.articles));
+        // Only articles sharing a tag or the category can score; comparing this
+        // article's tags with every other article's was most of a page render.
+        let mut scores: HashMap<usize, usize> = HashMap::new();
+        for tag in &this.tags {
+            for &i in groups.by_tag.get(tag).into_iter().flatten() {
+                *scores.entry(i).or_default() += 3;
+            }
+        }
+        for &i in groups.by_category.get(&this.category).into_iter().flatten() {
+            let a = &self.articles[i];
+            let same_section = a.section.is_some() && a.section == this.section;
+            *scores.entry(i).or_default() += 1 + usize::from(same_section) * 2;
+        }
+        let mut scored: Vec<(usize, usize)> = scores
+            .into_iter()
+            .filter(|&(i, _)| i != index && !self.articles[i].draft)
+            .map(|(i, score)| (score, i))
             .collect();
-        scored.sort_by(|(sa, a), (sb, b)| sb.cmp(sa).then_with(|| a.title.cmp(&b.title)));
-        scored.into_iter().take(limit).map(|(_, a)| a).collect()
+        // Best first, then by title; only the first `limit` need ordering.
+        let order = |(sa, a): &(usize, usize), (sb, b): &(usize, usize)| {
+            sb.cmp(sa).then_with(|| self.articles[*a].title.cmp(&self.articles[*b].title)).then_with(|| a.cmp(b))
+        };
+        if scored.len() > limit && limit > 0 {
+            scored.select_nth_unstable_by(limit - 1, order);
+            scored.truncate(limit);
+        }
+        scored.sort_by(order);
+        scored.into_iter().take(limit).map(|(_, i)| i).collect()
     }
 
     /// Whether any diagnostic is an error.

@@ -23,9 +23,11 @@ impl WindowFinder {
     /// ASCII case; a stem's last letter is dropped when it is long, because stemming may
     /// change a word's end (company → compani).
     pub fn new<'a>(stems: impl Iterator<Item = &'a str>) -> Self {
+        // ASCII only (checked before cutting, so the cut is on a character boundary).
         let probes: Vec<&str> = stems
+            .filter(|stem| stem.is_ascii())
             .map(|stem| if stem.len() > 4 { &stem[..stem.len() - 1] } else { stem })
-            .filter(|probe| probe.len() >= 2 && probe.is_ascii())
+            .filter(|probe| probe.len() >= 2)
             .collect();
         let matcher = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -123,5 +125,7 @@ mod tests {
         assert!(window(&accented, &["e"]).chars().all(|c| c == 'é'));
         let mixed = format!("{}passwörd {}", "ü".repeat(300), "ß".repeat(300));
         assert!(window(&mixed, &["passw"]).contains("passwörd"));
+        // Terms that are not ASCII place nothing, and never panic (emoji, accents).
+        assert!(window(&mixed, &["passwö", "😀😀", "ü"]).starts_with('ü'));
     }
 }

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -47,6 +48,8 @@ pub struct FeedbackState {
     pub scale: EffortScale,
     pub public_counts: PublicCounts,
     pub public_counts_minimum: u64,
+    /// How long a cached page may show an older public count.
+    pub count_refresh: Duration,
     pub tally: Tally,
     pub counters: Arc<CounterBuffer>,
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -62,6 +65,7 @@ impl FeedbackState {
             scale: config.effort_scale()?,
             public_counts: config.feedback.public_counts,
             public_counts_minimum: config.feedback.public_counts_minimum,
+            count_refresh: Duration::from_secs(config.feedback.public_counts_refresh_seconds),
             tally,
             counters,
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),

@@ -257,7 +257,7 @@ fn cached_page(
     stamp: String,
     render: impl FnOnce() -> Result<String, AppError>,
 ) -> PageResult {
-    if let Some(page) = state.pages.get(key, generation, &stamp) {
+    if let Some(page) = state.pages.get(key, generation, &stamp, state.feedback.count_refresh) {
         return Ok(page.respond(request));
     }
     let page = Arc::new(CachedPage::new(render()?));

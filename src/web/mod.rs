@@ -72,13 +72,28 @@ pub struct AppState {
     /// Rendered pages with their compressed forms.
     pub pages: cache::PageCache,
     /// Recent `/api/search` answers by content generation, learned state and query string.
-    pub api_cache: quick_cache::sync::Cache<String, Arc<cache::CachedPage>>,
+    pub api_cache: quick_cache::sync::Cache<String, Arc<cache::CachedPage>, AnswerWeight>,
     /// What search learned from votes, refreshed in the background.
     pub learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
 }
 
-/// Search API answers kept (each a few KB).
+/// Search API answers expected in the cache (each a few KB).
 const API_CACHE_ENTRIES: usize = 10_000;
+/// Bytes of search API answers kept, compressed forms included: a stream of distinct
+/// queries (or junk parameters) evicts old answers instead of growing the server.
+const API_CACHE_BYTES: u64 = 24 * 1024 * 1024;
+
+/// An answer's weight: its bytes, plus what its compressed forms will add, plus the key.
+#[derive(Clone, Copy)]
+pub struct AnswerWeight;
+
+impl quick_cache::Weighter<String, Arc<cache::CachedPage>> for AnswerWeight {
+    fn weight(&self, key: &String, answer: &Arc<cache::CachedPage>) -> u64 {
+        // Fixed when inserted (quick_cache requires it): compressed forms are made later,
+        // so they are estimated at what brotli and gzip take of JSON together, about 60%.
+        (key.len() + answer.identity_len() * 8 / 5 + 128) as u64
+    }
+}
 
 /// Everything the handlers share, for `config` and a loaded `site`: opens the database
 /// and the server key, loads the public vote tally and what search learned.
@@ -101,7 +116,7 @@ pub fn build_state(config: &Config, site: Arc<Site>, bound: SocketAddr) -> anyho
         stale_after_days: config.check.stale_after_days,
         learned,
         pages: PageCache::default(),
-        api_cache: quick_cache::sync::Cache::new(API_CACHE_ENTRIES),
+        api_cache: quick_cache::sync::Cache::with_weighter(API_CACHE_ENTRIES, API_CACHE_BYTES, AnswerWeight),
     })
 }
 
