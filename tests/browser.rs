@@ -202,7 +202,15 @@ async fn customer_votes_in_place_and_answers_the_follow_up() {
         .await
         .expect("type");
     c.find(Locator::Css(".feedback-details button[type=submit]")).await.expect("send").click().await.expect("send");
-    let thanks = c.wait().for_element(Locator::Css(".feedback .feedback-contact a")).await.expect("contact link");
+    // Wait for the final step's own text: an element matched before the swap would go
+    // stale when the script replaces the step.
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[contains(@class,'feedback-thanks')][starts-with(normalize-space(.),'Thank you!')]",
+        ))
+        .await
+        .expect("final thanks");
+    let thanks = c.find(Locator::Css(".feedback .feedback-contact a")).await.expect("contact link");
     assert_eq!(thanks.attr("href").await.expect("attr").as_deref(), Some("/contact?page=configure-quire"));
     assert_clean_console(&browser, "feedback").await;
     browser.screenshot("feedback-thanks").await;
