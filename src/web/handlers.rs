@@ -96,7 +96,8 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
     feedback::count_view(&state, &request, &article.slug);
     let (arrival, _) = feedback::arrival_of(&request);
     let count_text = state.feedback.public_count(&article.slug);
-    let stamp = format!("{}|{}", arrival.as_str(), count_text.as_deref().unwrap_or(""));
+    // The arrival is part of the key; the stamp is what may change under the same key.
+    let stamp = count_text.clone().unwrap_or_default();
     let key = format!("{}|{}", article.url(), arrival.as_str());
     cached_page(&request, &state, version.generation, &key, stamp, || {
         let category = &library.categories[article.category];
@@ -137,11 +138,7 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
     let (arrival, _) = feedback::arrival_of(&request);
     let counts: Vec<Option<String>> =
         faq.questions.iter().map(|q| state.feedback.public_count(&format!("{}#{}", faq.slug, q.id))).collect();
-    let stamp = format!(
-        "{}|{}",
-        arrival.as_str(),
-        counts.iter().map(|c| c.as_deref().unwrap_or("")).collect::<Vec<_>>().join("|")
-    );
+    let stamp = counts.iter().map(|c| c.as_deref().unwrap_or("")).collect::<Vec<_>>().join("|");
     let key = format!("{}|{}", faq.url(), arrival.as_str());
     cached_page(&request, &state, version.generation, &key, stamp, || {
         let category = &library.categories[faq.category];
