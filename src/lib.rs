@@ -17,6 +17,7 @@ pub mod config;
 pub mod content;
 pub mod feedback;
 pub mod logging;
+pub mod memory;
 pub mod search;
 pub mod site;
 pub mod store;

@@ -101,6 +101,10 @@ impl Site {
             "content version ready"
         );
         self.current.store(Arc::new(SiteVersion { library, search, generation }));
+        // The loading scratch and (unless a request still holds it) the previous
+        // version are free now; without this their pages stay resident.
+        drop(previous);
+        crate::memory::release_free_memory();
     }
 }
 

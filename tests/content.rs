@@ -51,6 +51,26 @@ fn folders_become_categories_and_sections_in_order() {
 }
 
 #[test]
+fn related_articles_share_tags_then_section_then_category() {
+    let (_dir, lib) = load(&[
+        ("Billing/Invoices/find-invoice.md", b"---\ntitle: Find an invoice\ntags: [invoice, pdf]\n---\nx"),
+        ("Billing/Invoices/resend-invoice.md", b"---\ntitle: Resend an invoice\ntags: [invoice]\n---\nx"),
+        ("Billing/Invoices/invoice-address.md", b"---\ntitle: Invoice address\n---\nx"),
+        ("Billing/refunds.md", b"---\ntitle: Refunds\n---\nx"),
+        ("Billing/draft.md", b"---\ntitle: Draft about invoices\ntags: [invoice]\ndraft: true\n---\nx"),
+        ("Account/export-pdf.md", b"---\ntitle: Export as PDF\ntags: [pdf]\n---\nx"),
+        ("Account/password.md", b"---\ntitle: Change password\n---\nx"),
+    ]);
+    let index = lib.articles.iter().position(|a| a.slug == "find-invoice").expect("article");
+    let titles = |limit| lib.related(index, limit).iter().map(|a| a.title.as_str()).collect::<Vec<_>>();
+    // A shared tag in the same section (3 + 2 + 1) beats a shared tag elsewhere (3) and
+    // the same section without a tag (2 + 1; ties go by title), then the same category.
+    assert_eq!(titles(10), vec!["Resend an invoice", "Export as PDF", "Invoice address", "Refunds"]);
+    assert_eq!(titles(2), vec!["Resend an invoice", "Export as PDF"], "the limit keeps the best");
+    assert!(lib.related(lib.articles.len() + 5, 5).is_empty(), "an unknown index has none");
+}
+
+#[test]
 fn slugs_are_ascii_and_duplicates_stay_reachable() {
     let (_dir, lib) = load(&[
         ("Guides/Café Crème setup.md", b"---\ntitle: Cafe\n---\nx"),

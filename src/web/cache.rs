@@ -31,6 +31,13 @@ fn brotli_window(len: usize) -> u32 {
     (usize::BITS - len.max(1).leading_zeros()).clamp(10, 22)
 }
 
+/// A buffer to keep for as long as the page is cached, without the slack it grew
+/// (encoders grow their output by doubling: up to half of it unused).
+fn kept_bytes(mut buffer: Vec<u8>) -> Bytes {
+    buffer.shrink_to_fit();
+    Bytes::from(buffer)
+}
+
 /// One page, ready to send in any encoding the client accepts. Each compressed form is
 /// made the first time a client asks for it, then kept.
 pub struct CachedPage {
@@ -44,11 +51,8 @@ pub struct CachedPage {
 
 impl CachedPage {
     /// An HTML page, revalidated on every visit (`no-cache` plus ETag).
-    pub fn new(mut html: String) -> Self {
-        // A rendered page's buffer grew by doubling; kept as is, up to half of it would
-        // be slack held for as long as the page stays cached.
-        html.shrink_to_fit();
-        Self::with_type(Bytes::from(html), "text/html; charset=utf-8", "no-cache")
+    pub fn new(html: String) -> Self {
+        Self::with_type(kept_bytes(html.into_bytes()), "text/html; charset=utf-8", "no-cache")
     }
 
     /// Any other body, e.g. a JSON answer.
@@ -60,7 +64,7 @@ impl CachedPage {
     fn gzip(&self) -> &Bytes {
         self.gzip.get_or_init(|| {
             let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(7));
-            encoder.write_all(&self.identity).and_then(|_| encoder.finish()).map(Bytes::from).unwrap_or_default()
+            encoder.write_all(&self.identity).and_then(|_| encoder.finish()).map(kept_bytes).unwrap_or_default()
         })
     }
 
@@ -72,7 +76,7 @@ impl CachedPage {
             let written = encoder.write_all(&self.identity).and_then(|_| encoder.flush());
             drop(encoder);
             if written.is_ok() {
-                Bytes::from(out)
+                kept_bytes(out)
             } else {
                 Bytes::new()
             }
