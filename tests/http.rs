@@ -157,30 +157,56 @@ async fn etag_gives_304() {
     assert_eq!(other.status(), StatusCode::OK);
 }
 
+/// The body of `path` decoded from what the server sent for `accept_encoding`, with the
+/// `Content-Encoding` it chose and the number of bytes on the wire.
+async fn fetch_encoded(server: &Server, path: &str, accept_encoding: &str) -> (String, String, usize, String) {
+    let response =
+        raw_client().get(server.url(path)).header("Accept-Encoding", accept_encoding).send().await.expect("request");
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let (encoding, vary) = (header("content-encoding"), header("vary"));
+    let wire = response.bytes().await.expect("body").to_vec();
+    let mut decoded = Vec::new();
+    match encoding.as_str() {
+        "br" => brotli::BrotliDecompress(&mut &wire[..], &mut decoded).expect("valid brotli"),
+        "gzip" => {
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&wire[..]), &mut decoded).expect("valid gzip");
+        }
+        _ => decoded.clone_from(&wire),
+    }
+    (encoding, String::from_utf8(decoded).expect("utf-8"), wire.len(), vary)
+}
+
 #[tokio::test]
 async fn responses_are_compressed() {
     let server = Server::start(&sample_content());
-    let client = raw_client();
-    for encoding in ["br", "gzip"] {
-        let response = client
-            .get(server.url("/articles/front-matter-reference"))
-            .header("Accept-Encoding", encoding)
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(response.headers()["content-encoding"], encoding);
-        let compressed = response.bytes().await.expect("body").len();
-        let plain = client
-            .get(server.url("/articles/front-matter-reference"))
-            .send()
-            .await
-            .expect("request")
-            .bytes()
-            .await
-            .expect("body")
-            .len();
-        assert!(compressed * 2 < plain, "{encoding}: {compressed} vs {plain}");
+    let (_, home, _, _) = fetch_encoded(&server, "/", "identity").await;
+    let stylesheet =
+        home.split("href=\"").map(|rest| rest.split('"').next().unwrap_or("")).find(|href| href.ends_with(".css"));
+    let stylesheet = stylesheet.expect("the home page links a stylesheet").to_string();
+    // Each search page carries its own search id for click tracking.
+    let search_id = regex::Regex::new(r"sid=\d+").expect("regex");
+    let without_search_id = |page: &str| search_id.replace_all(page, "").to_string();
+    // Cached pages, dynamic pages (search results), feeds and static files alike.
+    for path in ["/articles/front-matter-reference", "/search?q=password", "/sitemap.xml", stylesheet.as_str()] {
+        let (_, plain, plain_len, _) = fetch_encoded(&server, path, "identity").await;
+        for encoding in ["br", "gzip"] {
+            let (sent, decoded, wire_len, vary) = fetch_encoded(&server, path, encoding).await;
+            assert_eq!(sent, encoding, "{path}");
+            assert!(vary.to_ascii_lowercase().contains("accept-encoding"), "{path}: vary {vary:?}");
+            assert_eq!(
+                without_search_id(&decoded),
+                without_search_id(&plain),
+                "{path}: {encoding} decodes to the same body"
+            );
+            assert!(wire_len * 2 < plain_len, "{path} {encoding}: {wire_len} vs {plain_len}");
+        }
+        let (sent, _, _, _) = fetch_encoded(&server, path, "gzip;q=1, br;q=0").await;
+        assert_eq!(sent, "gzip", "{path}: br;q=0 refuses brotli");
     }
+    // Too small to gain anything: sent as is.
+    let (sent, body, _, _) = fetch_encoded(&server, "/healthz", "br, gzip").await;
+    assert!(sent.is_empty() || sent == "identity", "{sent}: {body}");
 }
 
 #[tokio::test]

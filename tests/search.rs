@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{copy_of_sample_content, raw_client, sample_content, Server};
+use common::{copy_of_sample_content, eventually, raw_client, sample_content, Server};
 use quire::store::Store;
 use serde_json::Value;
 
@@ -175,4 +175,33 @@ async fn searches_keep_working_while_content_reloads() {
     }
     writer.join().expect("writer");
     assert!(answered > 5, "searched {answered} times during the reloads");
+}
+
+#[tokio::test]
+async fn repeated_searches_are_each_logged_and_follow_content_changes() {
+    let content = copy_of_sample_content();
+    let server = Server::start(content.path());
+    let search_ids = |html: &str| -> Vec<String> {
+        html.split("/search/click?sid=").skip(1).filter_map(|rest| rest.split('&').next()).map(str::to_string).collect()
+    };
+    // The same search twice: results may come from the results cache, but each page
+    // is its own logged search with its own id for click tracking.
+    let first = page(&server, &[("q", "search tips")]).await;
+    let second = page(&server, &[("q", "search tips")]).await;
+    let (first_ids, second_ids) = (search_ids(&first), search_ids(&second));
+    assert!(!first_ids.is_empty() && !second_ids.is_empty(), "{first}");
+    assert_ne!(first_ids[0], second_ids[0], "every search page gets a fresh search id");
+    assert!(!first.contains("to=/articles/zebracorn-care"));
+
+    let article = "---\ntitle: Zebracorn care\nsummary: Feeding a zebracorn.\n---\nZebracorns like search tips.\n";
+    std::fs::write(content.path().join("finding-answers/zebracorn-care.md"), article).expect("write");
+    let found = eventually(Duration::from_secs(10), || async {
+        page(&server, &[("q", "zebracorn")]).await.contains("to=/articles/zebracorn-care")
+    })
+    .await;
+    assert!(found, "a cached result never outlives the content version it came from");
+
+    let store = Store::open(server.data.path()).expect("open the server's database");
+    let logged = store.recent_searches(100).expect("read");
+    assert_eq!(logged.iter().filter(|s| s.query == "search tips").count(), 2, "{logged:?}");
 }

@@ -147,6 +147,28 @@ pub struct SearchResults {
     pub suggestion: Option<String>,
 }
 
+impl SearchResults {
+    /// Approximate heap bytes held, for caches bounded by size.
+    pub fn heap_bytes(&self) -> usize {
+        let hits: usize = self
+            .hits
+            .iter()
+            .map(|h| {
+                h.title.len()
+                    + h.title_html.len()
+                    + h.url.len()
+                    + h.category.len()
+                    + h.category_slug.len()
+                    + h.snippet_html.len()
+                    + std::mem::size_of::<Hit>()
+            })
+            .sum();
+        let categories: usize =
+            self.categories.iter().map(|c| c.slug.len() + c.title.len() + std::mem::size_of::<CategoryCount>()).sum();
+        self.query.len() + self.normalized.len() + self.suggestion.as_ref().map_or(0, String::len) + hits + categories
+    }
+}
+
 /// The search index for one content version.
 pub struct SearchIndex {
     reader: IndexReader,

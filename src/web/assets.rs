@@ -1,24 +1,22 @@
 //! CSS, JavaScript and icons built into the binary, served under content-hashed names
-//! (`/static/quire.3f9a2c81d0.css`) so browsers may cache them for a year.
+//! (`/static/quire.3f9a2c81d0.css`) so browsers may cache them for a year. Each is
+//! compressed once, the first time a client asks for an encoding, like cached pages.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
+
+use super::cache::CachedPage;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
 struct StaticFiles;
 
-struct Asset {
-    bytes: actix_web::web::Bytes,
-    mime: String,
-}
-
 struct Assets {
-    by_hashed_name: HashMap<String, Asset>,
+    by_hashed_name: HashMap<String, CachedPage>,
     hashed_name_of: HashMap<String, String>,
 }
 
@@ -33,11 +31,19 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
             Some((stem, ext)) => format!("{stem}.{}.{ext}", &hash[..10]),
             None => format!("{name}.{}", &hash[..10]),
         };
-        let mime = mime_guess::from_path(name.as_ref()).first_or_octet_stream().to_string();
+        let mime = mime_guess::from_path(name.as_ref()).first_or_octet_stream();
+        let content_type = match mime.type_() {
+            mime_guess::mime::TEXT => format!("{mime}; charset=utf-8"),
+            _ => mime.to_string(),
+        };
+        let Ok(content_type) = HeaderValue::from_str(&content_type) else {
+            continue;
+        };
+        let bytes = actix_web::web::Bytes::from(file.data.into_owned());
         assets.hashed_name_of.insert(name.to_string(), hashed.clone());
         assets
             .by_hashed_name
-            .insert(hashed, Asset { bytes: actix_web::web::Bytes::from(file.data.into_owned()), mime });
+            .insert(hashed, CachedPage::with_type(bytes, content_type, "public, max-age=31536000, immutable"));
     }
     assets
 });
@@ -63,12 +69,9 @@ pub async fn favicon() -> HttpResponse {
 }
 
 /// Serves a static file by its hashed name; unknown names are 404.
-pub async fn serve(name: web::Path<String>) -> HttpResponse {
+pub async fn serve(request: HttpRequest, name: web::Path<String>) -> HttpResponse {
     match ASSETS.by_hashed_name.get(name.as_str()) {
-        Some(asset) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, asset.mime.as_str()))
-            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-            .body(asset.bytes.clone()),
+        Some(asset) => asset.respond(&request),
         None => HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such static file\n"),
     }
 }

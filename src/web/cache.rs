@@ -9,40 +9,20 @@
 //! allows, and the new rendering replaces the entry.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
-/// Brotli quality for cached pages. Measured on a 7 KB article page (brotli 9.1):
-/// quality 4 takes 0.3 ms for 2,435 bytes, while qualities 5 to 11 all take 8–12 ms
-/// (they set up much larger match finders) for 2,304 (q6) to 1,983 (q11) bytes. A page
-/// re-renders whenever its content or public vote count changes, so the 30× cost is
-/// paid under exactly the load where it hurts; `quire export` uses quality 9.
-const BROTLI_QUALITY: u32 = 4;
-
-/// A brotli window just big enough for `len` bytes: the encoder allocates memory in
-/// proportion to the window, and for a 3 KB response a 4 MB window (actix's choice)
-/// costs more than the compression itself.
-fn brotli_window(len: usize) -> u32 {
-    (usize::BITS - len.max(1).leading_zeros()).clamp(10, 22)
-}
-
-/// A buffer to keep for as long as the page is cached, without the slack it grew
-/// (encoders grow their output by doubling: up to half of it unused).
-fn kept_bytes(mut buffer: Vec<u8>) -> Bytes {
-    buffer.shrink_to_fit();
-    Bytes::from(buffer)
-}
+use super::compress::{self, Encoding};
 
 /// One page, ready to send in any encoding the client accepts. Each compressed form is
 /// made the first time a client asks for it, then kept.
 pub struct CachedPage {
     etag: String,
-    content_type: &'static str,
+    content_type: HeaderValue,
     cache_control: &'static str,
     identity: Bytes,
     gzip: OnceLock<Bytes>,
@@ -52,35 +32,26 @@ pub struct CachedPage {
 impl CachedPage {
     /// An HTML page, revalidated on every visit (`no-cache` plus ETag).
     pub fn new(html: String) -> Self {
-        Self::with_type(kept_bytes(html.into_bytes()), "text/html; charset=utf-8", "no-cache")
+        let mut html = html.into_bytes();
+        // A rendered page's buffer grew by doubling; kept as is, up to half of it would
+        // be slack held for as long as the page stays cached.
+        html.shrink_to_fit();
+        Self::with_type(Bytes::from(html), HeaderValue::from_static("text/html; charset=utf-8"), "no-cache")
     }
 
-    /// Any other body, e.g. a JSON answer.
-    pub fn with_type(body: Bytes, content_type: &'static str, cache_control: &'static str) -> Self {
+    /// Any other body, e.g. a JSON answer or a static file.
+    pub fn with_type(body: Bytes, content_type: HeaderValue, cache_control: &'static str) -> Self {
         let etag = super::response::etag_for(&body);
         Self { etag, content_type, cache_control, identity: body, gzip: OnceLock::new(), brotli: OnceLock::new() }
     }
 
-    fn gzip(&self) -> &Bytes {
-        self.gzip.get_or_init(|| {
-            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(7));
-            encoder.write_all(&self.identity).and_then(|_| encoder.finish()).map(kept_bytes).unwrap_or_default()
-        })
-    }
-
-    fn brotli(&self) -> &Bytes {
-        self.brotli.get_or_init(|| {
-            let mut out = Vec::new();
-            let window = brotli_window(self.identity.len());
-            let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, window);
-            let written = encoder.write_all(&self.identity).and_then(|_| encoder.flush());
-            drop(encoder);
-            if written.is_ok() {
-                kept_bytes(out)
-            } else {
-                Bytes::new()
-            }
-        })
+    fn encoded(&self, encoding: Encoding) -> &Bytes {
+        let slot = match encoding {
+            Encoding::Brotli => &self.brotli,
+            Encoding::Gzip => &self.gzip,
+            Encoding::Identity => return &self.identity,
+        };
+        slot.get_or_init(|| compress::encode_to_keep(&self.identity, encoding).map(Bytes::from).unwrap_or_default())
     }
 
     /// Length of the uncompressed body.
@@ -108,42 +79,21 @@ impl CachedPage {
         if super::response::matches_etag(request, &self.etag) {
             return response.finish();
         }
-        let (encoding, body) = match preferred_encoding(request) {
-            Encoding::Brotli if !self.brotli().is_empty() => ("br", self.brotli().clone()),
-            Encoding::Brotli | Encoding::Gzip if !self.gzip().is_empty() => ("gzip", self.gzip().clone()),
-            _ => ("identity", self.identity.clone()),
+        let fallbacks: &[Encoding] = match compress::preferred_encoding(request) {
+            Encoding::Brotli => &[Encoding::Brotli, Encoding::Gzip],
+            Encoding::Gzip => &[Encoding::Gzip],
+            Encoding::Identity => &[],
         };
+        let (encoding, body) = fallbacks
+            .iter()
+            .map(|&encoding| (encoding, self.encoded(encoding)))
+            .find(|(_, body)| !body.is_empty())
+            .unwrap_or((Encoding::Identity, &self.identity));
         // An explicit Content-Encoding also tells the compression middleware to leave it.
-        response.insert_header((header::CONTENT_ENCODING, encoding)).content_type(self.content_type).body(body)
-    }
-}
-
-enum Encoding {
-    Brotli,
-    Gzip,
-    Identity,
-}
-
-/// What the client accepts, honouring `q=0` (refused).
-fn preferred_encoding(request: &HttpRequest) -> Encoding {
-    let accepted = request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let accepts = |name: &str| {
-        accepted.split(',').any(|part| {
-            let mut pieces = part.split(';');
-            let coding = pieces.next().unwrap_or("").trim();
-            let quality = pieces
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            coding.eq_ignore_ascii_case(name) && quality > 0.0
-        })
-    };
-    if accepts("br") {
-        Encoding::Brotli
-    } else if accepts("gzip") {
-        Encoding::Gzip
-    } else {
-        Encoding::Identity
+        response
+            .insert_header((header::CONTENT_ENCODING, encoding.token()))
+            .content_type(self.content_type.clone())
+            .body(body.clone())
     }
 }
 
@@ -206,7 +156,7 @@ mod tests {
         let page = CachedPage::new(html.clone());
         let br = page.respond(&TestRequest::default().insert_header(("accept-encoding", "gzip, br")).to_http_request());
         assert_eq!(encoding(&br), "br");
-        assert_eq!(decode_brotli(page.brotli()), html);
+        assert_eq!(decode_brotli(page.encoded(Encoding::Brotli)), html);
         let gzip = page
             .respond(&TestRequest::default().insert_header(("accept-encoding", "gzip;q=1, br;q=0")).to_http_request());
         assert_eq!(encoding(&gzip), "gzip");
@@ -215,15 +165,7 @@ mod tests {
         let etag = page.etag.clone();
         let cached = page.respond(&TestRequest::default().insert_header(("if-none-match", etag)).to_http_request());
         assert_eq!(cached.status(), 304);
-        assert!(page.brotli().len() < html.len() / 10);
-    }
-
-    #[test]
-    fn brotli_windows_fit_the_body() {
-        assert_eq!(brotli_window(0), 10);
-        assert_eq!(brotli_window(3_000), 12);
-        assert_eq!(brotli_window(15_000), 14);
-        assert_eq!(brotli_window(100_000_000), 22);
+        assert!(page.encoded(Encoding::Brotli).len() < html.len() / 10);
     }
 
     #[test]

@@ -8,7 +8,6 @@
 //! counts. Votes, search and the staff pages still need the server: put it behind the
 //! same host (e.g. proxy `/feedback`, `/search`, `/api/`, `/staff` and `/contact`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -52,15 +51,11 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The `.gz` and `.br` forms of a text file, at the highest levels: compressed once,
+/// served many times.
 fn compressed(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
-    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gzip.write_all(bytes)?;
-    let gzip = gzip.finish()?;
-    let mut brotli = Vec::new();
-    {
-        let mut encoder = brotli::CompressorWriter::new(&mut brotli, 4096, 9, 22);
-        encoder.write_all(bytes)?;
-    }
+    let gzip = super::compress::gzip(bytes, 9).context("gzip failed")?;
+    let brotli = super::compress::brotli(bytes, 9).context("brotli failed")?;
     Ok((gzip, brotli))
 }
 

@@ -9,6 +9,7 @@
 mod assets;
 mod cache;
 mod charts;
+mod compress;
 mod dashboard;
 mod export;
 mod feedback;
@@ -73,6 +74,9 @@ pub struct AppState {
     pub pages: cache::PageCache,
     /// Recent `/api/search` answers by content generation, learned state and query string.
     pub api_cache: quick_cache::sync::Cache<String, Arc<cache::CachedPage>, AnswerWeight>,
+    /// Recent `/search` page results, keyed like `api_cache`; the page itself is
+    /// rendered per request (it carries a fresh search id for click tracking).
+    pub results_cache: quick_cache::sync::Cache<String, Arc<crate::search::SearchResults>, ResultsWeight>,
     /// What search learned from votes, refreshed in the background.
     pub learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
 }
@@ -92,6 +96,19 @@ impl quick_cache::Weighter<String, Arc<cache::CachedPage>> for AnswerWeight {
         // Fixed when inserted (quick_cache requires it): compressed forms are made later,
         // so they are estimated at what brotli and gzip take of JSON together, about 60%.
         (key.len() + answer.identity_len() * 8 / 5 + 128) as u64
+    }
+}
+
+/// Bytes of `/search` page results kept.
+const RESULTS_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Results' weight: their strings plus the key.
+#[derive(Clone, Copy)]
+pub struct ResultsWeight;
+
+impl quick_cache::Weighter<String, Arc<crate::search::SearchResults>> for ResultsWeight {
+    fn weight(&self, key: &String, results: &Arc<crate::search::SearchResults>) -> u64 {
+        (key.len() + results.heap_bytes() + 128) as u64
     }
 }
 
@@ -117,6 +134,7 @@ pub fn build_state(config: &Config, site: Arc<Site>, bound: SocketAddr) -> anyho
         learned,
         pages: PageCache::default(),
         api_cache: quick_cache::sync::Cache::with_weighter(API_CACHE_ENTRIES, API_CACHE_BYTES, AnswerWeight),
+        results_cache: quick_cache::sync::Cache::with_weighter(API_CACHE_ENTRIES, RESULTS_CACHE_BYTES, ResultsWeight),
     })
 }
 
@@ -145,7 +163,11 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             .configure(routes)
             .default_service(web::to(handlers::not_found))
             .wrap(middleware::NormalizePath::trim())
-            .wrap(middleware::Compress::default())
+            .wrap_fn(|request, service| {
+                let accepted = compress::preferred_encoding(request.request());
+                let response = service.call(request);
+                async move { Ok(compress::compress_response(response.await?, accepted).await) }
+            })
             .wrap(security_headers())
             .wrap_fn(|request, service| {
                 let started = Instant::now();

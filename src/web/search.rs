@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use actix_web::http::header::HeaderValue;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
@@ -85,20 +86,38 @@ pub async fn page(
     let learned = state.learned.load();
     let page_number = params.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let category = params.category.as_deref().filter(|c| !c.is_empty());
-    let results: SearchResults = version.search.search(
-        &version.library,
-        &SearchRequest {
-            query: &params.q,
-            category,
-            offset: (page_number - 1) * PAGE_SIZE,
-            limit: PAGE_SIZE,
-            complete_last_word: true,
-            with_facets: true,
-            without_snippets: false,
-            headlines_only: false,
-            learned: Some(&learned.boosts),
-        },
+    // Keyed by what the results depend on (not the raw query string, whose order and
+    // junk parameters vary): content generation, learned state, query, filter, page.
+    // The category's length makes the key unambiguous whatever both strings contain.
+    let filter = category.unwrap_or("");
+    let key = format!(
+        "{}:{:p}:{page_number}:{}:{filter}{}",
+        version.generation,
+        Arc::as_ptr(&learned),
+        filter.len(),
+        params.q
     );
+    let results: Arc<SearchResults> = match state.results_cache.get(&key) {
+        Some(results) => results,
+        None => {
+            let results = Arc::new(version.search.search(
+                &version.library,
+                &SearchRequest {
+                    query: &params.q,
+                    category,
+                    offset: (page_number - 1) * PAGE_SIZE,
+                    limit: PAGE_SIZE,
+                    complete_last_word: true,
+                    with_facets: true,
+                    without_snippets: false,
+                    headlines_only: false,
+                    learned: Some(&learned.boosts),
+                },
+            ));
+            state.results_cache.insert(key, Arc::clone(&results));
+            results
+        }
+    };
     let query = results.query.clone();
     // Log the search itself, not its refinements (other pages, category filters).
     let search_id = if !query.is_empty() && page_number == 1 && category.is_none() {
@@ -140,21 +159,21 @@ pub async fn page(
         last_shown: (page_number - 1) * PAGE_SIZE + results.hits.len(),
         results: results
             .hits
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(i, hit)| ResultView {
                 url: match search_id {
                     Some(id) => click_url(id, (page_number - 1) * PAGE_SIZE + i + 1, &hit.url),
-                    None => hit.url,
+                    None => hit.url.clone(),
                 },
-                title_html: hit.title_html,
-                category: hit.category,
-                snippet_html: hit.snippet_html,
+                title_html: hit.title_html.clone(),
+                category: hit.category.clone(),
+                snippet_html: hit.snippet_html.clone(),
             })
             .collect(),
         filters: if results.categories.len() > 1 || category.is_some() { filters } else { Vec::new() },
         suggestion_url: results.suggestion.as_deref().map(|s| search_url(s, None, 1)),
-        suggestion: results.suggestion.unwrap_or_default(),
+        suggestion: results.suggestion.clone().unwrap_or_default(),
         previous_url: (page_number > 1).then(|| search_url(&query, category, page_number - 1)),
         next_url: (page_number < last_page).then(|| search_url(&query, category, page_number + 1)),
         page_number,
@@ -316,7 +335,7 @@ pub async fn api(request: HttpRequest, state: web::Data<AppState>, params: web::
     };
     let body = web::Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
     // Compressed here, once, with a window sized to the answer (see `cache`).
-    let answer = Arc::new(CachedPage::with_type(body, "application/json", "no-store"));
+    let answer = Arc::new(CachedPage::with_type(body, HeaderValue::from_static("application/json"), "no-store"));
     state.api_cache.insert(key, Arc::clone(&answer));
     answer.respond(&request)
 }
