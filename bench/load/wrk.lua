@@ -1,7 +1,8 @@
 -- wrk script for bench/load.sh. Environment:
 --   WRK_PATHS  file with one request per line: "<path>" or "<path>\t<etag>"
 --   WRK_MODE   "get" (default), "etag" (If-None-Match from the file), "vote", or
---              "unique" (a different query string every time, defeating any cache)
+--              "unique" (a different query string every time, defeating any cache),
+--              "tail" (every fifth request unique: a repeating head and a long tail)
 --   WRK_ORIGIN the server's origin, sent with votes (the same-origin check)
 -- Prints one JSON line when done.
 
@@ -37,7 +38,7 @@ function request()
       ["Origin"] = origin,
       ["Content-Type"] = "application/x-www-form-urlencoded",
     }, "page=" .. entry.path .. "&helpful=" .. helpful)
-  elseif mode == "unique" then
+  elseif mode == "unique" or (mode == "tail" and counter % 5 == 0) then
     return wrk.format("GET", entry.path .. "&nocache=" .. salt .. "-" .. counter)
   elseif mode == "etag" then
     return wrk.format("GET", entry.path, { ["If-None-Match"] = entry.etag })

@@ -20,9 +20,27 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// File name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "quire.db";
 
-/// The database. One connection, used by one blocking thread at a time.
+/// Write-ahead log size (in 4 KB pages) at which a commit checkpoints by itself. The
+/// background [`Store::checkpoint`] normally keeps the log far below it; this is the
+/// safety net if that stops (SQLite's default is 1,000 pages).
+const AUTO_CHECKPOINT_PAGES: u32 = 16_384;
+
+/// Log length (frames of 4 KB) from which [`Store::checkpoint`] makes the log start over.
+const RESTART_LOG_FRAMES: i64 = 1_000;
+
+/// Bytes of an emptied write-ahead log kept on disk for reuse; a burst that grew it
+/// beyond this gives the rest back.
+const WAL_KEPT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The database. One connection for all reads and writes, used by one blocking thread
+/// at a time, and one for checkpoints only.
 pub struct Store {
     connection: Mutex<Connection>,
+    /// Checkpoints copy the write-ahead log into the database and fsync both, which
+    /// took 250–560 ms after five seconds of 1,300 votes/s. On the shared connection
+    /// that stalled every vote behind it; in WAL mode a checkpoint on its own
+    /// connection runs while other transactions commit.
+    checkpointer: Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -83,13 +101,40 @@ impl Store {
         // every committed transaction through a process crash (only a power loss
         // can take the last ones). busy_timeout covers a second process (quire CLI).
         connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-            )
+            .execute_batch(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+                 PRAGMA wal_autocheckpoint = {AUTO_CHECKPOINT_PAGES}; PRAGMA journal_size_limit = {WAL_KEPT_BYTES};"
+            ))
             .context("cannot configure the database")?;
         migrations::apply(&mut connection)
             .with_context(|| format!("cannot migrate the database {}", path.display()))?;
-        Ok(Self { connection: Mutex::new(connection), path })
+        let checkpointer =
+            Connection::open(&path).with_context(|| format!("cannot open the database {}", path.display()))?;
+        checkpointer.execute_batch("PRAGMA busy_timeout = 5000;").context("cannot configure the database")?;
+        Ok(Self { connection: Mutex::new(connection), checkpointer: Mutex::new(checkpointer), path })
+    }
+
+    /// Copies the write-ahead log into the database file and lets it start over, so it
+    /// stays small and no commit has to do it. Blocking: the background writer thread
+    /// calls it every second. Returns the log's length in frames before.
+    ///
+    /// First a passive checkpoint on its own connection copies the bulk and fsyncs while
+    /// writes go on; if the log is long, a restart checkpoint then copies what arrived
+    /// meanwhile with writes held back (briefly: only that remainder), because a log
+    /// that is never completely copied at a quiet moment is never reset and would grow
+    /// for as long as a burst of votes lasts.
+    pub fn checkpoint(&self) -> Result<i64> {
+        let log = {
+            let connection = self.checkpointer.lock().map_err(|_| anyhow::anyhow!("database lock poisoned"))?;
+            connection
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get::<_, i64>(1))
+                .context("checkpoint failed")?
+        };
+        if log >= RESTART_LOG_FRAMES {
+            self.with(|c| c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())))
+                .context("checkpoint failed")?;
+        }
+        Ok(log)
     }
 
     /// Path of the database file.
@@ -181,9 +226,26 @@ mod tests {
         assert_eq!(logged.normalized, "password reset");
         assert_eq!(logged.clicked_url.as_deref(), Some("/articles/reset"));
         assert_eq!(logged.clicked_rank, Some(2));
+        assert!(store.checkpoint().expect("checkpoint") > 0, "the log holds the writes");
         drop(store);
         // Reopening runs the migrations again without harm and keeps the data.
         let reopened = Store::open(dir.path()).expect("reopen");
         assert_eq!(reopened.recent_searches(10).expect("read").len(), 1);
+    }
+
+    #[test]
+    fn checkpoints_let_a_long_log_start_over() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let record = SearchRecord { query: "q", normalized: "q", result_count: 1, source: SearchSource::Page };
+        for _ in 0..2_000 {
+            store.record_search(&record).expect("insert");
+        }
+        let log = store.checkpoint().expect("checkpoint");
+        assert!(log >= RESTART_LOG_FRAMES, "one frame or more per commit: {log}");
+        store.record_search(&record).expect("insert");
+        let after = store.checkpoint().expect("checkpoint");
+        assert!(after < 10, "the next commit started the log over: {after} frames");
+        assert_eq!(store.recent_searches(5_000).expect("read").len(), 2_001);
     }
 }
