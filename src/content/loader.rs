@@ -451,6 +451,7 @@ fn build(
                 keywords: doc.front.keywords,
                 search_boost: doc.front.search_boost,
                 source_path: doc.rel,
+                revision: super::revision_of(&[doc.source.as_bytes()]),
                 source: doc.source,
                 rendered,
             });
@@ -469,10 +470,15 @@ fn build(
             let mut taken = HashSet::new();
             let questions = raw_questions
                 .into_iter()
-                .map(|q| FaqQuestion {
-                    id: unique_id(heading_id(&q.question), &mut taken),
-                    answer: render_part(&doc, &q.answer_markdown, q.answer_first_line, None, &links, &mut diagnostics),
-                    question: q.question,
+                .map(|q| {
+                    let answer =
+                        render_part(&doc, &q.answer_markdown, q.answer_first_line, None, &links, &mut diagnostics);
+                    FaqQuestion {
+                        id: unique_id(heading_id(&q.question), &mut taken),
+                        revision: super::revision_of(&[q.question.as_bytes(), answer.html.as_bytes()]),
+                        answer,
+                        question: q.question,
+                    }
                 })
                 .collect();
             library.faq_by_slug.insert(slug.clone(), library.faqs.len());

@@ -52,7 +52,22 @@ pub struct Article {
     pub source_path: PathBuf,
     /// The file's full text (front matter included), served at `/articles/<slug>.md`.
     pub source: String,
+    /// A short hash of `source`, stored with each vote so staff can compare an
+    /// article's helpfulness before and after an edit.
+    pub revision: String,
     pub rendered: Rendered,
+}
+
+/// The revision id of a text: the first 16 hex digits of its BLAKE3 hash.
+pub fn revision_of(parts: &[&[u8]]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hasher.update(b"\0");
+        }
+        hasher.update(part);
+    }
+    hasher.finalize().to_hex()[..16].to_string()
 }
 
 impl Article {
@@ -69,6 +84,8 @@ pub struct FaqQuestion {
     pub id: String,
     pub question: String,
     pub answer: Rendered,
+    /// A short hash of the question and its rendered answer (see [`Article::revision`]).
+    pub revision: String,
 }
 
 /// A FAQ page: an intro and a list of questions.

@@ -100,13 +100,11 @@ pub fn target(library: &Library, key: &str) -> Option<FeedbackTarget> {
     if let Some((faq_slug, question_id)) = key.split_once('#') {
         let faq = library.faq(faq_slug).filter(|f| !f.draft)?;
         let question = faq.questions.iter().find(|q| q.id == question_id)?;
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(question.question.as_bytes()).update(b"\0").update(question.answer.html.as_bytes());
         return Some(FeedbackTarget {
             key: key.to_string(),
             title: question.question.clone(),
             url: format!("{}#{}", faq.url(), question.id),
-            revision: hasher.finalize().to_hex()[..16].to_string(),
+            revision: question.revision.clone(),
         });
     }
     let article = library.article(key).filter(|a| !a.draft)?;
@@ -114,7 +112,7 @@ pub fn target(library: &Library, key: &str) -> Option<FeedbackTarget> {
         key: key.to_string(),
         title: article.title.clone(),
         url: article.url(),
-        revision: blake3::hash(article.source.as_bytes()).to_hex()[..16].to_string(),
+        revision: article.revision.clone(),
     })
 }
 
