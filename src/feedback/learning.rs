@@ -3,7 +3,7 @@
 //! query; a click followed by "not helpful" counts against it.
 //!
 //! Bounded so a few votes cannot hijack results:
-//! - every outcome's weight halves every [`HALF_LIFE_DAYS`] days;
+//! - every outcome's weight halves every [`HALF_LIFE_DAYS`] days (counted in whole days);
 //! - a pairing needs at least [`MIN_OUTCOMES`] (decayed) helpful outcomes to boost, or
 //!   as many unhelpful ones to demote;
 //! - the multiplier stays within [`MIN_MULTIPLIER`]..=[`MAX_MULTIPLIER`] and grows with
@@ -88,7 +88,9 @@ pub fn multiplier(helpful: f64, unhelpful: f64) -> f64 {
 pub fn learn(outcomes: &[Outcome], overrides: &[(String, String, Override)], now: i64) -> Vec<Pairing> {
     let mut pairs: BTreeMap<(String, String), Pairing> = BTreeMap::new();
     for outcome in outcomes {
-        let age_days = (now - outcome.at).max(0) as f64 / 86_400.0;
+        // Whole days: decay is meant over weeks, and with fractional days three votes
+        // cast a second before relearning weighed 2.9999, under the minimum of 3.
+        let age_days = ((now - outcome.at).max(0) / 86_400) as f64;
         let weight = 0.5f64.powf(age_days / HALF_LIFE_DAYS);
         let pairing = pairs.entry((outcome.normalized.clone(), outcome.page.clone())).or_insert_with(|| Pairing {
             normalized: outcome.normalized.clone(),
@@ -191,6 +193,15 @@ mod tests {
         assert!((learned[0].multiplier - (1.0 + 0.5 * 5.0 / 7.0)).abs() < 1e-9);
         let many: Vec<Outcome> = (0..10_000).map(|_| outcome("a", true, now)).collect();
         assert!(learn(&many, &[], now)[0].multiplier <= MAX_MULTIPLIER);
+    }
+
+    #[test]
+    fn votes_from_earlier_today_count_in_full() {
+        let now = 100 * DAY;
+        let three: Vec<Outcome> = (0..3).map(|i| outcome("a", true, now - 3_600 * (i + 1))).collect();
+        let learned = learn(&three, &[], now);
+        assert_eq!(learned[0].helpful, 3.0);
+        assert!(learned[0].multiplier > 1.0, "three helpful votes today reach the minimum");
     }
 
     #[test]

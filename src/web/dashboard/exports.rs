@@ -111,12 +111,9 @@ pub async fn export_metrics(
     params: web::Query<PeriodParams>,
 ) -> PageResult {
     let _session = staff_or_login!(request, state);
-    let chosen = choose_period(&params, chrono::Utc::now().timestamp());
-    let rows = load_rows(&state, chosen.period).await?;
+    let PeriodData { chosen, rows, catalog } = period_data(&state, &params).await?;
     let scale = state.feedback.scale;
     let pages = metrics::per_page(&rows.votes, &rows.counts, chosen.period, scale);
-    let version = state.site.current();
-    let catalog = catalog(&version.library, state.stale_after_days);
     let columns = [
         "page",
         "title",
@@ -166,12 +163,9 @@ pub async fn api_metrics(
         return Ok(HttpResponse::Unauthorized()
             .json(serde_json::json!({ "error": "sign in at /staff/login; this API uses the staff session" })));
     };
-    let chosen = choose_period(&params, chrono::Utc::now().timestamp());
-    let rows = load_rows(&state, chosen.period).await?;
+    let PeriodData { chosen, rows, catalog } = period_data(&state, &params).await?;
     let scale = state.feedback.scale;
     let computed = compute(&rows, chosen.period, scale);
-    let version = state.site.current();
-    let catalog = catalog(&version.library, state.stale_after_days);
     let categories = metrics::grouped(&computed.pages, scale, |key| catalog.get(key).map(|i| i.category.clone()));
     let report = &computed.search;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({

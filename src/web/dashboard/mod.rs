@@ -157,6 +157,22 @@ fn catalog(library: &Library, stale_after_days: i64) -> BTreeMap<String, PageInf
     pages
 }
 
+/// What every period page starts from: the chosen period, its rows (and the previous
+/// period's), and the pages of the current content version.
+struct PeriodData {
+    chosen: Chosen,
+    rows: Rows,
+    catalog: BTreeMap<String, PageInfo>,
+}
+
+/// Chooses the period from `params`, loads its rows off the executor and lists the pages.
+async fn period_data(state: &AppState, params: &PeriodParams) -> Result<PeriodData, AppError> {
+    let chosen = choose_period(params, chrono::Utc::now().timestamp());
+    let rows = load_rows(state, chosen.period).await?;
+    let catalog = catalog(&state.site.current().library, state.stale_after_days);
+    Ok(PeriodData { chosen, rows, catalog })
+}
+
 /// The rows of a period and of the period before it.
 struct Rows {
     votes: Vec<VoteRow>,

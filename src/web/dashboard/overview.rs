@@ -35,12 +35,9 @@ pub async fn overview(
     params: web::Query<PeriodParams>,
 ) -> PageResult {
     let session = staff_or_login!(request, state);
-    let chosen = choose_period(&params, chrono::Utc::now().timestamp());
-    let rows = load_rows(&state, chosen.period).await?;
+    let PeriodData { chosen, rows, catalog } = period_data(&state, &params).await?;
     let scale = state.feedback.scale;
     let computed = compute(&rows, chosen.period, scale);
-    let version = state.site.current();
-    let catalog = catalog(&version.library, state.stale_after_days);
     let mut attention = page_rows(&catalog, &computed.pages, scale, &chosen);
     sort_rows(&mut attention, "attention", true);
     attention.retain(|r| r.sort_keys[10] > 0.0);

@@ -40,11 +40,8 @@ pub async fn page_detail(
     params: web::Query<PeriodParams>,
 ) -> PageResult {
     let session = staff_or_login!(request, state);
-    let chosen = choose_period(&params, chrono::Utc::now().timestamp());
     let key = params.key.clone().unwrap_or_default();
-    let version = state.site.current();
-    let catalog = catalog(&version.library, state.stale_after_days);
-    let rows = load_rows(&state, chosen.period).await?;
+    let PeriodData { chosen, rows, catalog } = period_data(&state, &params).await?;
     let store = Arc::clone(&state.store);
     let lookup = key.clone();
     let all_votes = crate::web::blocking(move || store.votes_of(&lookup, 100_000)).await?;

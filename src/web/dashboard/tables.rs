@@ -37,12 +37,9 @@ async fn render_table(
     attention_only: bool,
 ) -> PageResult {
     let session = staff_or_login!(request, state);
-    let chosen = choose_period(&params, chrono::Utc::now().timestamp());
-    let rows = load_rows(&state, chosen.period).await?;
+    let PeriodData { chosen, rows, catalog } = period_data(&state, &params).await?;
     let scale = state.feedback.scale;
     let pages = metrics::per_page(&rows.votes, &rows.counts, chosen.period, scale);
-    let version = state.site.current();
-    let catalog = catalog(&version.library, state.stale_after_days);
     let mut table = page_rows(&catalog, &pages, scale, &chosen);
     let (sort, descending) = if attention_only {
         ("attention".to_string(), true)
