@@ -277,7 +277,22 @@ async fn staff_sign_in_and_read_the_dashboard_with_keyboard_and_screen_reader_su
     }
     assert!(problems.is_empty(), "axe violations:\n{}", problems.join("\n"));
 
+    // On a wide screen the header and footer line up with the wider staff content.
+    browser.viewport(1600, 1000, false).await;
     c.goto(&server.url("/staff")).await.expect("overview");
+    let edges = c
+        .execute(
+            "const left = s => document.querySelector(s).getBoundingClientRect().left;
+             return [left('.header-row'), left('main .staff'), left('.site-footer .wrap')];",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    let edges: Vec<f64> = edges.as_array().expect("array").iter().filter_map(serde_json::Value::as_f64).collect();
+    assert_eq!(edges.len(), 3, "{edges:?}");
+    assert!((edges[0] - edges[1]).abs() < 1.0 && (edges[2] - edges[1]).abs() < 1.0, "left edges {edges:?}");
+    browser.screenshot("staff-overview-wide").await;
+
     c.find(Locator::Css(".staff-signout button")).await.expect("sign out").click().await.expect("click");
     c.wait().for_url(&url::Url::parse(&server.url("/staff/login")).expect("url")).await.expect("signed out");
     browser.close().await;

@@ -27,6 +27,8 @@ pub struct Layout {
     pub query: String,
     /// Keep the page out of search engines (error pages, search results).
     pub noindex: bool,
+    /// Header and footer as wide as the content of the wide (staff) pages.
+    pub wide: bool,
 }
 
 impl Layout {
@@ -51,6 +53,7 @@ impl Layout {
             header_search: true,
             query: String::new(),
             noindex: false,
+            wide: false,
         }
     }
 
