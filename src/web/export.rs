@@ -70,6 +70,8 @@ pub fn run(config: &Config, out: &Path) -> Result<ExportSummary> {
     // The handlers need a database; the export must not touch the live one.
     let scratch = tempfile::tempdir().context("cannot create a scratch folder")?;
     config.data = scratch.path().to_path_buf();
+    // Exported pages hold no search results: no model needed.
+    config.search.semantic = false;
     let site = Arc::new(crate::site::Site::load(&config)?);
     let library = &site.current().library;
     let mut urls: Vec<String> = vec!["/".into(), "/sitemap.xml".into(), "/robots.txt".into(), "/llms.txt".into()];

@@ -203,10 +203,18 @@ pub async fn media(request: HttpRequest, state: web::Data<AppState>, path: web::
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let version = state.site.current();
+    let semantic = &state.site.semantic;
+    let progress = semantic.progress();
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
         "status": "ok",
         "content_generation": version.generation,
         "articles": version.library.published().count(),
+        "search": {
+            "mode": version.search_mode(semantic).as_str(),
+            "model": semantic.state().as_str(),
+            "passages": progress.passages,
+            "embedded": progress.embedded,
+        },
     }))
 }
 

@@ -13,7 +13,9 @@ use super::cache::CachedPage;
 use super::pages::{self, PageLink, SearchPage};
 use super::response::{self, AppError};
 use super::AppState;
+use crate::feedback::learning::Learned;
 use crate::search::{SearchRequest, SearchResults, MAX_LIMIT};
+use crate::site::SiteVersion;
 use crate::store::{SearchRecord, SearchSource};
 
 /// Results per page on `/search`.
@@ -91,8 +93,9 @@ pub async fn page(
     // The category's length makes the key unambiguous whatever both strings contain.
     let filter = category.unwrap_or("");
     let key = format!(
-        "{}:{:p}:{page_number}:{}:{filter}{}",
+        "{}:{}:{:p}:{page_number}:{}:{filter}{}",
         version.generation,
+        version.search_mode(&state.site.semantic).as_str(),
         Arc::as_ptr(&learned),
         filter.len(),
         params.q
@@ -100,20 +103,15 @@ pub async fn page(
     let results: Arc<SearchResults> = match state.results_cache.get(&key) {
         Some(results) => results,
         None => {
-            let results = Arc::new(version.search.search(
-                &version.library,
-                &SearchRequest {
-                    query: &params.q,
-                    category,
-                    offset: (page_number - 1) * PAGE_SIZE,
-                    limit: PAGE_SIZE,
-                    complete_last_word: true,
-                    with_facets: true,
-                    without_snippets: false,
-                    headlines_only: false,
-                    learned: Some(&learned.boosts),
-                },
-            ));
+            let spec = FullSearch {
+                query: params.q.clone(),
+                category: category.map(str::to_string),
+                offset: (page_number - 1) * PAGE_SIZE,
+                limit: PAGE_SIZE,
+                with_facets: true,
+                without_snippets: false,
+            };
+            let results = Arc::new(full_search(&state, Arc::clone(&version), Arc::clone(&learned), spec).await?);
             state.results_cache.insert(key, Arc::clone(&results));
             results
         }
@@ -183,6 +181,45 @@ pub async fn page(
     response::page(&request, StatusCode::OK, &page)
 }
 
+/// What a full search (results page, search API) asks for.
+struct FullSearch {
+    query: String,
+    category: Option<String>,
+    offset: usize,
+    limit: usize,
+    with_facets: bool,
+    without_snippets: bool,
+}
+
+/// Runs a full search on the blocking pool: embedding the query is CPU work that must
+/// not hold up the executor.
+async fn full_search(
+    state: &AppState,
+    version: Arc<SiteVersion>,
+    learned: Arc<Learned>,
+    spec: FullSearch,
+) -> Result<SearchResults, AppError> {
+    let semantic = Arc::clone(&state.site.semantic);
+    super::blocking(move || {
+        Ok(version.search(
+            &semantic,
+            &SearchRequest {
+                query: &spec.query,
+                category: spec.category.as_deref(),
+                offset: spec.offset,
+                limit: spec.limit,
+                complete_last_word: true,
+                with_facets: spec.with_facets,
+                without_snippets: spec.without_snippets,
+                headlines_only: false,
+                learned: Some(&learned.boosts),
+                ..SearchRequest::default()
+            },
+        ))
+    })
+    .await
+}
+
 /// Records a search in the log; a failure is logged and does not fail the page.
 async fn log_search(state: &AppState, results: &SearchResults, source: SearchSource) -> Option<i64> {
     let store = Arc::clone(&state.store);
@@ -239,7 +276,13 @@ pub async fn click(state: web::Data<AppState>, params: web::Query<ClickParams>) 
             let version = state.site.current();
             let results = version.search.search(
                 &version.library,
-                &SearchRequest { query: &query, limit: 1, complete_last_word: true, ..SearchRequest::default() },
+                &SearchRequest {
+                    query: &query,
+                    limit: 1,
+                    complete_last_word: true,
+                    without_snippets: true,
+                    ..SearchRequest::default()
+                },
             );
             log_search(&state, &results, SearchSource::Instant).await
         }
@@ -289,34 +332,55 @@ struct ApiResponse {
     total: usize,
     results: Vec<ApiResult>,
     suggestion: Option<String>,
+    /// `hybrid` (keywords and meaning) or `lexical` (keywords only).
+    mode: &'static str,
 }
 
 /// `GET /api/search?q=…&limit=…&category=…`: best results first, snippets as HTML
 /// with `<mark>` around matched words (everything else escaped).
-pub async fn api(request: HttpRequest, state: web::Data<AppState>, params: web::Query<ApiParams>) -> HttpResponse {
+pub async fn api(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ApiParams>,
+) -> Result<HttpResponse, AppError> {
     let version = state.site.current();
-    let learned = state.learned.load();
-    // Help-center searches repeat a lot; an answer is reused until the content or what
-    // search learned changes (both are part of the key).
-    let key = format!("{}:{:p}:{}", version.generation, Arc::as_ptr(&learned), request.query_string());
-    if let Some(answer) = state.api_cache.get(&key) {
-        return answer.respond(&request);
-    }
+    let learned = state.learned.load_full();
     let suggest = is_on(params.suggest.as_deref());
-    let results = version.search.search(
-        &version.library,
-        &SearchRequest {
-            query: &params.q,
-            category: params.category.as_deref().filter(|c| !c.is_empty()),
+    // Help-center searches repeat a lot; an answer is reused until the content, the
+    // retrieval mode or what search learned changes (all part of the key).
+    let mode = if suggest { "suggest" } else { version.search_mode(&state.site.semantic).as_str() };
+    let key = format!("{}:{mode}:{:p}:{}", version.generation, Arc::as_ptr(&learned), request.query_string());
+    if let Some(answer) = state.api_cache.get(&key) {
+        return Ok(answer.respond(&request));
+    }
+    let category = params.category.as_deref().filter(|c| !c.is_empty());
+    let limit = params.limit.unwrap_or(8).clamp(1, MAX_LIMIT);
+    let results = if suggest {
+        // As-you-type: keywords in headlines only, fast enough for the executor.
+        version.search.search(
+            &version.library,
+            &SearchRequest {
+                query: &params.q,
+                category,
+                limit,
+                complete_last_word: true,
+                without_snippets: true,
+                headlines_only: true,
+                learned: Some(&learned.boosts),
+                ..SearchRequest::default()
+            },
+        )
+    } else {
+        let spec = FullSearch {
+            query: params.q.clone(),
+            category: category.map(str::to_string),
             offset: 0,
-            limit: params.limit.unwrap_or(8).clamp(1, MAX_LIMIT),
-            complete_last_word: true,
+            limit,
             with_facets: false,
-            without_snippets: suggest || is_off(params.snippets.as_deref()),
-            headlines_only: suggest,
-            learned: Some(&learned.boosts),
-        },
-    );
+            without_snippets: is_off(params.snippets.as_deref()),
+        };
+        full_search(&state, Arc::clone(&version), Arc::clone(&learned), spec).await?
+    };
     let body = ApiResponse {
         query: results.query,
         total: results.total,
@@ -332,12 +396,13 @@ pub async fn api(request: HttpRequest, state: web::Data<AppState>, params: web::
             })
             .collect(),
         suggestion: results.suggestion,
+        mode: results.mode.as_str(),
     };
     let body = web::Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
     // Compressed here, once, with a window sized to the answer (see `cache`).
     let answer = Arc::new(CachedPage::with_type(body, HeaderValue::from_static("application/json"), "no-store"));
     state.api_cache.insert(key, Arc::clone(&answer));
-    answer.respond(&request)
+    Ok(answer.respond(&request))
 }
 
 fn is_on(flag: Option<&str>) -> bool {

