@@ -51,6 +51,9 @@ pub struct Fusion {
     /// best to 1: similarities of a query's candidates are close together, and only
     /// their spread says how much better one is.
     pub dense_floor_rank: usize,
+    /// With `dense_floor_rank` 0: the similarity mapped to 0 (unrelated texts score
+    /// about 0–0.15 with the model).
+    pub similarity_floor: f32,
     /// Likewise for keyword scores; 0 divides them by the best score instead.
     pub lexical_floor_rank: usize,
     /// Pages taken from the meaning side.
@@ -61,10 +64,11 @@ impl Default for Fusion {
     fn default() -> Self {
         Self {
             method: Method::Blend,
-            dense_weight: [0.35, 0.525, 0.7, 0.7],
+            dense_weight: [0.35, 0.475, 0.6, 0.6],
             uncertain_words_factor: 0.5,
             min_similarity: 0.3,
             dense_floor_rank: 0,
+            similarity_floor: 0.2,
             lexical_floor_rank: 0,
             dense_pool: 100,
         }
@@ -112,11 +116,11 @@ impl Fusion {
                 }
             }
             Method::Blend => {
-                let lexical_norm = normalizer(lexical, self.lexical_floor_rank);
+                let lexical_norm = normalizer(lexical, self.lexical_floor_rank, 0.0);
                 for &(score, doc) in lexical {
                     *fused.entry(doc).or_default() += (1.0 - weight) * lexical_norm(score);
                 }
-                let dense_norm = normalizer(&dense, self.dense_floor_rank);
+                let dense_norm = normalizer(&dense, self.dense_floor_rank, self.similarity_floor);
                 for &(similarity, doc) in &dense {
                     if similarity >= self.min_similarity || fused.contains_key(&doc) {
                         *fused.entry(doc).or_default() += weight * dense_norm(similarity);
@@ -141,11 +145,11 @@ impl Fusion {
 }
 
 /// Maps scores (best first) to 0..1: the best to 1, the score at `floor_rank` (or the
-/// last) to 0; with `floor_rank` 0, divides by the best score.
-fn normalizer(ranked: &[(f32, usize)], floor_rank: usize) -> impl Fn(f32) -> f32 {
+/// last) to 0; with `floor_rank` 0, `fixed_floor` to 0.
+fn normalizer(ranked: &[(f32, usize)], floor_rank: usize, fixed_floor: f32) -> impl Fn(f32) -> f32 {
     let top = ranked.first().map_or(0.0, |r| r.0);
     let floor = match floor_rank {
-        0 => 0.0,
+        0 => fixed_floor.min(top),
         rank => ranked.get(rank.min(ranked.len()).saturating_sub(1)).map_or(0.0, |r| r.0).min(top),
     };
     let span = top - floor;
@@ -159,14 +163,18 @@ mod tests {
     const QUESTION: QueryShape = QueryShape { words: 5, corrected: false, half_typed: false };
 
     #[test]
-    fn agreement_wins_and_meaning_lifts_a_page_that_shares_no_words() {
+    fn meaning_lifts_a_page_that_shares_no_words_and_agreement_beats_keywords_alone() {
         let fusion = Fusion::default();
-        // Keywords: doc 1 first (shares a word), doc 2 second. Meaning: doc 3 clearly best.
+        // Keywords: doc 1 first (shares a word), doc 2 second. Meaning: doc 3 clearly
+        // best, doc 2 fair, doc 1 unrelated.
         let lexical = [(10.0, 1), (6.0, 2)];
         let dense = [(0.72, 3), (0.50, 2), (0.20, 1)];
-        let ranked = fusion.fuse(&lexical, &dense, QUESTION);
-        assert_eq!(ranked[0].1, 2, "found by both: {ranked:?}");
-        assert!(ranked.iter().any(|r| r.1 == 3), "meaning-only page is a result");
+        let ranked: Vec<usize> = fusion.fuse(&lexical, &dense, QUESTION).into_iter().map(|r| r.1).collect();
+        assert_eq!(ranked, [3, 2, 1]);
+        // A one-word query trusts keywords more: the keyword match stays first.
+        let short = QueryShape { words: 1, ..QueryShape::default() };
+        let ranked: Vec<usize> = fusion.fuse(&lexical, &dense, short).into_iter().map(|r| r.1).collect();
+        assert_eq!(ranked[0], 1, "{ranked:?}");
     }
 
     #[test]

@@ -654,8 +654,12 @@ impl SearchIndex {
         let (title_html, snippet_html) = match snippets {
             Some(s) => {
                 let title_html = highlighted(&s.titles, &title).unwrap_or_else(|| escape(&title));
-                let passage_text = passage.and_then(|p| body.get(p.range.clone())).filter(|t| !t.trim().is_empty());
-                let snippet_html = match passage_text {
+                // A passage's lines (its heading, list items) read as one text: " · " between.
+                let passage_text = passage
+                    .and_then(|p| body.get(p.range.clone()))
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| t.trim().replace('\n', " · "));
+                let snippet_html = match passage_text.as_deref() {
                     Some(text) => {
                         highlighted(&s.bodies, text).unwrap_or_else(|| escape(&leading_words(text, SNIPPET_CHARS)))
                     }

@@ -155,7 +155,7 @@ impl Semantic {
         library: &Library,
         publish: impl FnOnce(Arc<DenseIndex>) + Send + 'static,
     ) -> Option<Arc<DenseIndex>> {
-        if !self.settings.enabled {
+        if matches!(self.state(), State::Disabled | State::Unavailable(_)) {
             return None;
         }
         let passages = passages::passages(library);

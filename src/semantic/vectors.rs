@@ -48,7 +48,8 @@ pub fn quantize(vector: &[f32]) -> Quantized {
 }
 
 const MAGIC: &[u8; 8] = b"QVEC0001";
-const RECORD_BYTES: usize = 16 + 4 + DIMENSIONS + 4;
+/// Bytes one cached vector takes in the file: key, scale, components, checksum.
+pub const RECORD_BYTES: usize = 16 + 4 + DIMENSIONS + 4;
 
 /// The on-disk cache of passage vectors for the current model.
 pub struct VectorCache {

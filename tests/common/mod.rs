@@ -38,6 +38,30 @@ impl Server {
 
     /// Serves `content` on an existing data folder (e.g. after a restart).
     pub fn start_in(content: &Path, data: tempfile::TempDir, extra_args: &[&str]) -> Self {
+        Self::start_logged(content, data, extra_args, &[], None)
+    }
+
+    /// Serves with meaning-based search on (the shared test model, never fetched by
+    /// the server), logging to `log` when given.
+    pub fn start_semantic(content: &Path, data: tempfile::TempDir, log: Option<&Path>) -> Self {
+        Self::start_logged(content, data, &["--semantic", "true"], &[("RUST_LOG", "info")], log)
+    }
+
+    /// The general form: extra arguments and environment, and standard error written
+    /// to `log` (appended) instead of inherited.
+    pub fn start_logged(
+        content: &Path,
+        data: tempfile::TempDir,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+        log: Option<&Path>,
+    ) -> Self {
+        let stderr = match log {
+            Some(path) => Stdio::from(
+                std::fs::OpenOptions::new().create(true).append(true).open(path).expect("open the log file"),
+            ),
+            None => Stdio::inherit(),
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
             .args(["serve", "--bind", "127.0.0.1:0", "--content"])
             .arg(content)
@@ -55,8 +79,9 @@ impl Server {
             .env("QUIRE_SEMANTIC", "false")
             .env("QUIRE_MODEL_DIR", test_model_dir())
             .env("QUIRE_MODEL_INDEX_URL", "")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start quire");
         let stdout = child.stdout.take().expect("stdout");
