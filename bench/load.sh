@@ -9,7 +9,7 @@
 #   bench/load.sh --smoke   seconds: 200 articles, 2 s per scenario; fails on any socket
 #                           error or error status, never on timing (used by .ci/run)
 #
-# Knobs (environment): ARTICLES, DURATION, CONNECTIONS, THREADS, QUIRE_BIN.
+# Knobs (environment): ARTICLES, DURATION, CONNECTIONS, THREADS, QUIRE_BIN, SEMANTIC.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -50,6 +50,10 @@ bind = "127.0.0.1:$QUIRE_PORT"
 content = "$WORK/content"
 data = "$WORK/data"
 watch = false
+[search]
+# Keyword search only by default: embedding a generated help center takes an hour and
+# would share the CPU with the servers under test (hybrid latency: benches/semantic.rs).
+semantic = ${SEMANTIC:-false}
 [feedback]
 writes_per_minute = 100000000
 TOML

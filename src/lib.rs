@@ -1,7 +1,10 @@
 //! Quire: a self-service knowledge-base server.
 //!
 //! - [`content`] loads and renders the Markdown help center (no I/O after load).
-//! - [`search`] indexes one content version with tantivy and answers queries.
+//! - [`search`] indexes one content version with tantivy and answers queries, fusing in
+//!   the pages [`semantic`] finds by meaning.
+//! - [`semantic`] is meaning-based retrieval: the sentence-embedding model (candle),
+//!   passages, their cached vectors and the background embedder.
 //! - [`site`] holds the current content version and swaps in new ones on change.
 //! - [`synthetic`] generates large help centers for benchmarks.
 //! - [`feedback`] is votes, effort ratings and the metrics computed from them.

@@ -31,7 +31,7 @@ const lines = [];
 // both rank every query identically, as on perfect title scores, neither can win.)
 let neverWorse = true;
 let betterOverall = true;
-for (const set of ['sample', 'arduino']) {
+for (const set of ['sample', 'arduino', 'arduino-heldout', 'plausible', 'plausible-heldout']) {
   const file = join(reportDir, `${set}.json`);
   if (!existsSync(file)) {
     console.error(`missing ${file}: run \`cargo test --test relevance\` first`);
