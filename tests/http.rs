@@ -285,7 +285,7 @@ async fn edits_show_up_without_restart_and_broken_edits_keep_the_old_version() {
 
     std::fs::write(
         &file,
-        original.replace("Describe the task, not the symptom.", "Describe the goal, freshly edited."),
+        original.replace("Copy error messages.", "Describe the goal, freshly edited."),
     )
     .expect("write");
     let updated = eventually(Duration::from_secs(2), || async {
