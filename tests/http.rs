@@ -283,11 +283,8 @@ async fn edits_show_up_without_restart_and_broken_edits_keep_the_old_version() {
     let file = content.path().join("finding-answers/search-tips.md");
     let original = std::fs::read_to_string(&file).expect("read");
 
-    std::fs::write(
-        &file,
-        original.replace("Copy error messages.", "Describe the goal, freshly edited."),
-    )
-    .expect("write");
+    std::fs::write(&file, original.replace("Copy error messages.", "Describe the goal, freshly edited."))
+        .expect("write");
     let updated = eventually(Duration::from_secs(2), || async {
         get(&server, "/articles/search-tips").await.2.contains("Describe the goal, freshly edited.")
     })
