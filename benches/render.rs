@@ -21,6 +21,7 @@ fn bench_render(c: &mut Criterion) {
                 first_line: 1,
                 title: Some("Configure Quire"),
                 links: &KeepLinks,
+                mdx: content::MdxMode::Detect,
             }))
         })
     });

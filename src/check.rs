@@ -26,20 +26,32 @@ pub fn run(config: &Config, dir: &Path) -> ExitCode {
         // Paths are printed relative to the folder given, so editors can jump to them.
         println!("{}", with_root(dir, diagnostic));
     }
+    // What Quire changed in the authors' text to read other tools' syntax, so nothing
+    // is removed without the author being able to see it.
+    for (path, rewrite) in &library.rewrites {
+        println!("{}", describe_rewrite(&dir.join(path), rewrite));
+    }
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = diagnostics.len() - errors;
     println!(
-        "checked {} articles and {} FAQ pages in {} categories in {} ms: {errors} error(s), {warnings} warning(s)",
+        "checked {} articles and {} FAQ pages in {} categories in {} ms: {errors} error(s), {warnings} warning(s), {} rewrite(s)",
         library.articles.len(),
         library.faqs.len(),
         library.categories.len(),
-        started.elapsed().as_millis()
+        started.elapsed().as_millis(),
+        library.rewrites.len()
     );
     if errors > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `rewrite: path:line: what was done: `before` → `after``.
+fn describe_rewrite(path: &Path, rewrite: &content::SourceRewrite) -> String {
+    let after = if rewrite.after.is_empty() { "(removed)".to_string() } else { format!("`{}`", rewrite.after) };
+    format!("rewrite: {}:{}: {}: `{}` → {after}", path.display(), rewrite.line, rewrite.rule.describe(), rewrite.before)
 }
 
 fn with_root(dir: &Path, diagnostic: &content::Diagnostic) -> content::Diagnostic {

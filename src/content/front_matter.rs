@@ -119,6 +119,7 @@ struct RawFrontMatter {
     #[serde(default)]
     keywords: StringList,
     search_boost: Option<f64>,
+    format: Option<String>,
     #[serde(flatten)]
     extra: BTreeMap<String, Value>,
 }
@@ -128,6 +129,19 @@ struct RawFrontMatter {
 pub enum DocKind {
     Article,
     Faq,
+}
+
+/// Which dialect the body is written in. Docusaurus and other MDX-based tools mix
+/// JavaScript (imports, JSX expressions) into Markdown; Quire removes those only where
+/// the file is MDX, so prose that merely looks like code is never touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// `format: md`: plain Markdown, no MDX rules at all.
+    Markdown,
+    /// `format: mdx`, or a `.mdx` file.
+    Mdx,
+    /// No `format` key: MDX when the body imports a module (see `preprocess`).
+    Detect,
 }
 
 /// The validated front matter of one file.
@@ -152,6 +166,8 @@ pub struct FrontMatter {
     pub keywords: Vec<String>,
     /// Multiplies the article's search score (1.0 = neutral).
     pub search_boost: f64,
+    /// `format: md | mdx` (Docusaurus's key); `Detect` when absent.
+    pub format: SourceFormat,
     /// Keys Quire does not know, for a warning (a typo such as `tittle`).
     pub unknown_keys: Vec<String>,
 }
@@ -221,6 +237,17 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
             ))
         }
     };
+    let format = match raw.format.as_deref().map(|f| f.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("detect") => SourceFormat::Detect,
+        Some("md" | "markdown") => SourceFormat::Markdown,
+        Some("mdx") => SourceFormat::Mdx,
+        Some(other) => {
+            return Err(FrontMatterError::new(
+                line_of("format"),
+                format!("unknown `format: {other}`: use `md` (plain Markdown), `mdx`, or leave it out to detect"),
+            ))
+        }
+    };
     let unknown_keys = raw.extra.into_keys().filter(|k| !FOREIGN_KEYS.contains(&k.as_str())).collect();
     Ok(FrontMatter {
         title,
@@ -239,6 +266,7 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
         kind,
         keywords: raw.keywords.into_vec(),
         search_boost,
+        format,
         unknown_keys,
     })
 }

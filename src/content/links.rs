@@ -59,6 +59,9 @@ pub struct LinkTargets {
     pub legacy_ids: HashMap<String, String>,
     /// Content-relative paths of assets (images, PDFs).
     pub media: HashSet<String>,
+    /// Content-relative folder paths (`billing`, `billing/invoices`) → the URL of the
+    /// category their pages are in, so a link to a folder leads to its category.
+    pub folders: HashMap<String, String>,
     /// Published URLs (`/articles/x`, `/faq/y`, `/categories/z`) for site-absolute links.
     pub urls: HashSet<String>,
     /// Hosts of the old help desk (`support.example.com`).
@@ -77,7 +80,9 @@ pub struct DocumentLinks<'a> {
 impl LinkResolver for DocumentLinks<'_> {
     fn resolve(&self, destination: &str, kind: LinkKind) -> Resolution {
         let destination = destination.trim();
-        if destination.is_empty() || destination.starts_with('#') || destination.starts_with("//") {
+        // Fragment- and query-only links (`#fees`, `?tab=advanced`) point into the page
+        // itself, and `//host` links to another site: all stay as written.
+        if destination.is_empty() || destination.starts_with(['#', '?']) || destination.starts_with("//") {
             return Resolution::default();
         }
         if URL_SCHEME.is_match(destination) {
@@ -146,8 +151,7 @@ impl DocumentLinks<'_> {
                 return rewrite(format!("{url}{}", fragment_suffix(fragment)));
             }
             // A link to a folder is a link to its category.
-            if let Some(url) = self.targets.urls.iter().find(|u| *u == &format!("/categories/{}", slug::slugify(stem)))
-            {
+            if let Some(url) = self.targets.folders.get(stem) {
                 return rewrite(url.clone());
             }
         }

@@ -19,9 +19,10 @@ use serde::Deserialize;
 
 use super::diagnostics::Diagnostic;
 use super::faq::split_questions;
-use super::front_matter::{self, DocKind, FrontMatter};
+use super::front_matter::{self, DocKind, FrontMatter, SourceFormat};
 use super::links::{DocumentLinks, LinkTargets};
 use super::markdown::{heading_id, render, unique_id, RenderRequest, Rendered};
+use super::preprocess::{MdxMode, SourceRewrite};
 use super::{Article, Category, FaqPage, FaqQuestion, Library, Section};
 
 /// Settings that change how content is loaded.
@@ -395,6 +396,7 @@ fn build(
     let article_slugs = assign_slugs(&docs, DocKind::Article, &mut diagnostics);
     let faq_slugs = assign_slugs(&docs, DocKind::Faq, &mut diagnostics);
     let mut library = Library { categories: placement.categories, ..Library::default() };
+    let mut rewrites = Vec::new();
 
     let mut targets = LinkTargets {
         old_hosts: options.old_hosts.clone(),
@@ -411,6 +413,12 @@ fn build(
             (None, Some(slug)) => format!("/faq/{slug}"),
             (None, None) => continue,
         };
+        let category_url = library.categories.get(placement.of_doc[i].0).map(Category::url);
+        if let (Some(category_url), Some(parent)) = (category_url, doc.rel.parent()) {
+            for folder in parent.ancestors().filter(|f| !f.as_os_str().is_empty()) {
+                targets.folders.entry(slash_path(folder)).or_insert_with(|| category_url.clone());
+            }
+        }
         let path_key = slash_path(&doc.rel.with_extension(""));
         targets.pages.insert(path_key, url.clone());
         targets.urls.insert(url.clone());
@@ -431,8 +439,15 @@ fn build(
         warn_about_front_matter(&doc, options, &mut diagnostics);
         let links = DocumentLinks { targets: &targets, dir: &doc.dir };
         if let Some(slug) = article_slugs.get(&i) {
-            let rendered =
-                render_part(&doc, &doc.body, doc.body_first_line, Some(&doc.front.title), &links, &mut diagnostics);
+            let rendered = render_part(
+                &doc,
+                &doc.body,
+                doc.body_first_line,
+                Some(&doc.front.title),
+                &links,
+                &mut diagnostics,
+                &mut rewrites,
+            );
             library.article_by_slug.insert(slug.clone(), library.articles.len());
             library.articles.push(Article {
                 slug: slug.clone(),
@@ -465,14 +480,28 @@ fn build(
                 ));
                 continue;
             }
-            let intro =
-                render_part(&doc, &intro, doc.body_first_line, Some(&doc.front.title), &links, &mut diagnostics);
+            let intro = render_part(
+                &doc,
+                &intro,
+                doc.body_first_line,
+                Some(&doc.front.title),
+                &links,
+                &mut diagnostics,
+                &mut rewrites,
+            );
             let mut taken = HashSet::new();
             let questions = raw_questions
                 .into_iter()
                 .map(|q| {
-                    let answer =
-                        render_part(&doc, &q.answer_markdown, q.answer_first_line, None, &links, &mut diagnostics);
+                    let answer = render_part(
+                        &doc,
+                        &q.answer_markdown,
+                        q.answer_first_line,
+                        None,
+                        &links,
+                        &mut diagnostics,
+                        &mut rewrites,
+                    );
                     FaqQuestion {
                         id: unique_id(heading_id(&q.question), &mut taken),
                         revision: super::revision_of(&[q.question.as_bytes(), answer.html.as_bytes()]),
@@ -503,6 +532,7 @@ fn build(
     library.media = media;
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     library.diagnostics = diagnostics;
+    library.rewrites = rewrites;
     library
 }
 
@@ -513,8 +543,16 @@ fn render_part(
     title: Option<&str>,
     links: &DocumentLinks<'_>,
     diagnostics: &mut Vec<Diagnostic>,
+    rewrites: &mut Vec<(PathBuf, SourceRewrite)>,
 ) -> Rendered {
-    let mut rendered = render(&RenderRequest { markdown, first_line, title, links });
+    let mdx = match doc.front.format {
+        SourceFormat::Mdx => MdxMode::On,
+        SourceFormat::Markdown => MdxMode::Off,
+        SourceFormat::Detect if doc.rel.extension().is_some_and(|e| e.eq_ignore_ascii_case("mdx")) => MdxMode::On,
+        SourceFormat::Detect => MdxMode::Detect,
+    };
+    let mut rendered = render(&RenderRequest { markdown, first_line, title, links, mdx });
+    rewrites.extend(std::mem::take(&mut rendered.rewrites).into_iter().map(|r| (doc.rel.clone(), r)));
     // Kept for the life of this content version: drop the slack of buffers that grew
     // by doubling (with 10,000 articles that is tens of megabytes).
     rendered.html.shrink_to_fit();
@@ -536,7 +574,7 @@ fn warn_about_front_matter(doc: &ParsedDoc, options: &LoadOptions<'_>, diagnosti
         diagnostics.push(Diagnostic::warning(
             &doc.rel,
             line,
-            format!("unknown front matter key `{key}` is ignored (known keys: title, summary, slug, category, section, tags, keywords, search_boost, order, draft, updated, reviewed, aliases, promoted, id, type)"),
+            format!("unknown front matter key `{key}` is ignored (known keys: title, summary, slug, category, section, tags, keywords, search_boost, order, draft, updated, reviewed, aliases, promoted, id, type, format)"),
         ));
     }
     if doc.front.draft {

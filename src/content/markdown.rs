@@ -13,10 +13,10 @@
 
 use std::collections::HashSet;
 
-use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 use super::diagnostics::Severity;
-use super::preprocess::{callout_label, escape_html, preprocess};
+use super::preprocess::{callout_label, escape_html, preprocess, MdxMode, SourceRewrite};
 use super::sanitize::sanitize;
 
 /// Every Markdown extension Quire enables, in one place.
@@ -104,6 +104,8 @@ pub struct Rendered {
     /// Where each heading's part of `plain_text` starts (every level), in order.
     pub sections: Vec<TextSection>,
     pub problems: Vec<RenderProblem>,
+    /// Where preprocessing changed the author's text, at 1-based file lines.
+    pub rewrites: Vec<SourceRewrite>,
 }
 
 impl Rendered {
@@ -131,6 +133,8 @@ pub struct RenderRequest<'a> {
     /// The page title: a leading H1 repeating it is dropped, since the page shows it.
     pub title: Option<&'a str>,
     pub links: &'a dyn LinkResolver,
+    /// Whether MDX rules apply (see [`MdxMode`]).
+    pub mdx: MdxMode,
 }
 
 /// Tags that are real inline HTML; any other `<word>` outside code is a placeholder an
@@ -254,7 +258,7 @@ struct HeadingInfo {
 
 /// Renders one document; see the module docs for the steps.
 pub fn render(request: &RenderRequest<'_>) -> Rendered {
-    let pre = preprocess(request.markdown);
+    let pre = preprocess(request.markdown, request.mdx);
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
         Parser::new_ext(&pre.text, parser_options()).into_offset_iter().collect();
     let line_of = |offset: usize| pre.original_line(offset) + request.first_line;
@@ -337,6 +341,8 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                 html_events.push(event.clone());
                 html_events.push(Event::Html(CowStr::from("</div>")));
             }
+            // `<help@example.com>`: pulldown-cmark writes the `mailto:` itself.
+            Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => html_events.push(event.clone()),
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let dest = resolve(request, &mut out, dest_url, LinkKind::Link, line_of(range.start));
                 html_events.push(Event::Start(Tag::Link {
@@ -407,14 +413,30 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
 
     let mut html = String::with_capacity(request.markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
-    out.html = sanitize(&html);
+    out.html = sanitize(&table_alignment_as_classes(html));
     let mut starts: Vec<usize> = sections.iter().map(|s| s.start).collect();
     out.plain_text = collapse_blank_lines(&plain, &mut starts);
     for (section, start) in sections.iter_mut().zip(starts) {
         section.start = start;
     }
     out.sections = sections;
+    out.rewrites = pre
+        .rewrites
+        .into_iter()
+        .map(|rewrite| SourceRewrite { line: rewrite.line + request.first_line, ..rewrite })
+        .collect();
     out
+}
+
+/// pulldown-cmark writes column alignment as inline styles, which the page's Content
+/// Security Policy does not apply; classes of Quire's stylesheet do the same.
+fn table_alignment_as_classes(html: String) -> String {
+    if !html.contains(" style=\"text-align: ") {
+        return html;
+    }
+    html.replace(" style=\"text-align: left\"", " class=\"align-left\"")
+        .replace(" style=\"text-align: center\"", " class=\"align-center\"")
+        .replace(" style=\"text-align: right\"", " class=\"align-right\"")
 }
 
 fn resolve<'a>(
@@ -513,7 +535,13 @@ mod tests {
     use super::*;
 
     fn check(md: &str) -> Rendered {
-        render(&RenderRequest { markdown: md, first_line: 1, title: Some("Title"), links: &KeepLinks })
+        render(&RenderRequest {
+            markdown: md,
+            first_line: 1,
+            title: Some("Title"),
+            links: &KeepLinks,
+            mdx: MdxMode::Detect,
+        })
     }
 
     #[test]
@@ -591,6 +619,7 @@ mod tests {
             first_line: 1,
             title: None,
             links: &Rewrite,
+            mdx: MdxMode::Detect,
         });
         assert!(r.html.contains(r#"href="/resolved/old""#), "{}", r.html);
         assert!(r.html.contains(r#"src="/resolved/pic.png""#), "{}", r.html);

@@ -12,8 +12,8 @@ pub mod front_matter;
 mod links;
 mod loader;
 pub mod markdown;
-mod preprocess;
-mod sanitize;
+pub mod preprocess;
+pub mod sanitize;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,8 @@ pub use diagnostics::{Diagnostic, Severity};
 pub use links::{legacy_article_id, media_url};
 pub use loader::{load, LoadOptions};
 pub use markdown::{Rendered, TocEntry};
+pub use preprocess::{MdxMode, RewriteRule, SourceRewrite};
+pub use sanitize::sanitize;
 
 /// One help article.
 #[derive(Debug, Clone)]
@@ -152,6 +154,9 @@ pub struct Library {
     /// Sorted by `order`, then title.
     pub categories: Vec<Category>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every place where migrating syntax of another tool changed an author's text
+    /// (for `quire check`), in file order.
+    pub rewrites: Vec<(PathBuf, SourceRewrite)>,
     article_by_slug: HashMap<String, usize>,
     faq_by_slug: HashMap<String, usize>,
     category_by_slug: HashMap<String, usize>,

@@ -12,6 +12,7 @@ fn class_allowed(class: &str) -> bool {
         || class.starts_with("footnote-")
         || class.starts_with("language-")
         || class == "table-wrap"
+        || matches!(class, "align-left" | "align-center" | "align-right")
         || class == "task-list-item"
         || class == "contains-task-list"
 }
@@ -31,7 +32,8 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("ul", ["class"])
         .add_tag_attributes("ol", ["class", "start"])
         .add_tag_attributes("img", ["loading"])
-        .add_tag_attributes("th", ["scope"])
+        .add_tag_attributes("th", ["scope", "class"])
+        .add_tag_attributes("td", ["class"])
         .attribute_filter(filter_attribute);
     builder
 });
@@ -51,10 +53,22 @@ fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Optio
     }
 }
 
+/// Processing instructions (`<?php … ?>`), CDATA sections and declarations
+/// (`<!DOCTYPE …>`) in raw HTML. An HTML parser reads each as a comment that ends at the
+/// first `>`, which would leave the rest (`'; ?>`) on the page as text: they are
+/// removed whole first. (Comments the sanitizer removes correctly.)
+static NON_ELEMENT_MARKUP: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"(?s)<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<![A-Za-z][^>]*>").expect("valid regex"));
+
 /// Removes scripts, event handlers, `javascript:` URLs, styles and unknown tags from
 /// rendered HTML, keeping their text.
 pub fn sanitize(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
+    let html = if html.contains("<?") || html.contains("<!") {
+        NON_ELEMENT_MARKUP.replace_all(html, "")
+    } else {
+        Cow::Borrowed(html)
+    };
+    SANITIZER.clean(&html).to_string()
 }
 
 #[cfg(test)]
@@ -77,6 +91,21 @@ mod tests {
     fn keeps_callouts_and_drops_foreign_classes() {
         let out = sanitize(r#"<div class="callout callout-tip hidden" role="note" style="color:red">x</div>"#);
         assert_eq!(out, r#"<div class="callout callout-tip" role="note">x</div>"#);
+    }
+
+    #[test]
+    fn processing_instructions_and_cdata_leave_no_fragments() {
+        let out = sanitize("<p>foo <?php echo '>'; ?> bar <![CDATA[&<]]> baz <!ELEMENT br EMPTY></p>");
+        assert_eq!(out, "<p>foo  bar  baz </p>");
+    }
+
+    #[test]
+    fn keeps_table_alignment_classes_only() {
+        let out = sanitize(
+            r#"<table><tr><td class="align-center">a</td><td style="color: red" class="x">b</td></tr></table>"#,
+        );
+        assert!(out.contains(r#"<td class="align-center">a</td>"#), "{out}");
+        assert!(out.contains("<td>b</td>"), "{out}");
     }
 
     #[test]

@@ -206,7 +206,13 @@ mod tests {
     use crate::content::markdown::{render, KeepLinks, RenderRequest};
 
     fn rendered(markdown: &str) -> Rendered {
-        render(&RenderRequest { markdown, first_line: 1, title: None, links: &KeepLinks })
+        render(&RenderRequest {
+            markdown,
+            first_line: 1,
+            title: None,
+            links: &KeepLinks,
+            mdx: crate::content::MdxMode::Detect,
+        })
     }
 
     fn cut(markdown: &str) -> Vec<Passage> {
