@@ -122,19 +122,30 @@ impl ServerKey {
     }
 }
 
-/// Failed sign-ins allowed per account in one window.
+/// Failed sign-ins allowed per account before it is locked for a while.
 pub const MAX_ACCOUNT_FAILURES: u32 = 5;
-/// Failed sign-ins allowed per client address in one window (higher: an office may
-/// share one address).
+/// Failed sign-ins allowed per client address (higher: an office may share one address).
 pub const MAX_CLIENT_FAILURES: u32 = 20;
-/// The window over which failures count, and the lock-out after too many.
+/// Failures are forgotten this long after the last one; it is also the longest lock.
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The first lock after the limit; each further failure doubles it, up to
+/// [`LOGIN_WINDOW`]. An owner who mistyped five times waits a minute, not fifteen;
+/// a guesser gets a handful of tries per quarter hour.
+pub const FIRST_LOCK: Duration = Duration::from_secs(60);
+/// Password verifications (Argon2, 19 MiB each) allowed at once; more sign-ins at the
+/// same moment are refused at once instead of queueing memory.
+pub const MAX_VERIFICATIONS_IN_FLIGHT: usize = 4;
 
-/// Counts failed sign-ins per key (an account's email, a client address) and refuses
-/// further attempts for a while after `limit` failures. In memory: a restart forgets
-/// it, which only gives an attacker a handful more guesses.
+/// Counts sign-in attempts per key (an account's email, a client address) and locks a
+/// key for a growing time after `limit` failures. An attempt counts as a failure from
+/// the moment it is [`reserve`](Self::reserve)d, before the password is verified, so
+/// concurrent guesses cannot all slip through between the check and the count; a
+/// success then clears the account ([`succeed`](Self::succeed)) or gives the attempt
+/// back ([`refund`](Self::refund)). In memory: a restart forgets it, which only gives
+/// an attacker a handful more guesses.
 pub struct LoginThrottle {
     limit: u32,
+    /// Key → (failures, time of the last one).
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
@@ -143,33 +154,99 @@ impl LoginThrottle {
         Self { limit, failures: Mutex::new(HashMap::new()) }
     }
 
-    /// `Err(seconds to wait)` when `key` is locked out at `now`.
+    /// How long a key with `failures` stays locked after its last failure.
+    fn lock_for(&self, failures: u32) -> Duration {
+        if failures < self.limit {
+            return Duration::ZERO;
+        }
+        let doublings = (failures - self.limit).min(16);
+        FIRST_LOCK.saturating_mul(1 << doublings).min(LOGIN_WINDOW)
+    }
+
+    /// `Err(seconds to wait)` when `key` is locked at `now`.
     pub fn check(&self, key: &str, now: Instant) -> Result<(), u64> {
         let Ok(failures) = self.failures.lock() else { return Ok(()) };
-        match failures.get(key) {
-            Some(&(count, since)) if count >= self.limit && now.duration_since(since) < LOGIN_WINDOW => {
-                Err((LOGIN_WINDOW - now.duration_since(since)).as_secs().max(1))
-            }
-            _ => Ok(()),
+        self.wait(failures.get(key).copied(), now)
+    }
+
+    fn wait(&self, entry: Option<(u32, Instant)>, now: Instant) -> Result<(), u64> {
+        let Some((count, last)) = entry else { return Ok(()) };
+        let since = now.saturating_duration_since(last);
+        if since >= LOGIN_WINDOW {
+            return Ok(());
+        }
+        let lock = self.lock_for(count);
+        if since < lock {
+            Err((lock - since).as_secs().max(1))
+        } else {
+            Ok(())
         }
     }
 
-    pub fn fail(&self, key: &str, now: Instant) {
-        let Ok(mut failures) = self.failures.lock() else { return };
-        let entry = failures.entry(key.to_string()).or_insert((0, now));
-        if now.duration_since(entry.1) >= LOGIN_WINDOW {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
+    /// Checks `key` and, when it is not locked, counts this attempt as a failure in the
+    /// same step. `Err(seconds to wait)` when locked.
+    pub fn reserve(&self, key: &str, now: Instant) -> Result<(), u64> {
+        let Ok(mut failures) = self.failures.lock() else { return Ok(()) };
+        let current = failures.get(key).copied();
+        self.wait(current, now)?;
+        let count = match current {
+            Some((count, last)) if now.saturating_duration_since(last) < LOGIN_WINDOW => count,
+            _ => 0,
+        };
+        failures.insert(key.to_string(), (count + 1, now));
         if failures.len() > 10_000 {
-            failures.retain(|_, (_, since)| now.duration_since(*since) < LOGIN_WINDOW);
+            failures.retain(|_, (_, last)| now.saturating_duration_since(*last) < LOGIN_WINDOW);
         }
+        Ok(())
     }
 
+    /// A successful sign-in: the key's failures are forgotten.
     pub fn succeed(&self, key: &str) {
         if let Ok(mut failures) = self.failures.lock() {
             failures.remove(key);
         }
+    }
+
+    /// Gives back one reserved attempt that was not a failure (the password matched,
+    /// or it was never verified).
+    pub fn refund(&self, key: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            if let Some(entry) = failures.get_mut(key) {
+                entry.0 = entry.0.saturating_sub(1);
+            }
+        }
+    }
+}
+
+/// Bounds the number of password verifications running at once.
+pub struct VerificationSlots {
+    in_flight: std::sync::atomic::AtomicUsize,
+    max: usize,
+}
+
+/// A taken slot, given back when dropped.
+pub struct VerificationSlot<'a>(&'a VerificationSlots);
+
+impl VerificationSlots {
+    pub fn new(max: usize) -> Self {
+        Self { in_flight: std::sync::atomic::AtomicUsize::new(0), max }
+    }
+
+    /// A slot, or `None` when all are taken (the caller answers 429 at once).
+    pub fn try_take(&self) -> Option<VerificationSlot<'_>> {
+        use std::sync::atomic::Ordering;
+        let taken = self.in_flight.fetch_add(1, Ordering::AcqRel);
+        if taken >= self.max {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(VerificationSlot(self))
+    }
+}
+
+impl Drop for VerificationSlot<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 
@@ -188,19 +265,52 @@ mod tests {
     }
 
     #[test]
-    fn throttle_locks_out_after_repeated_failures() {
+    fn attempts_count_when_reserved_and_locks_grow() {
         let throttle = LoginThrottle::new(MAX_ACCOUNT_FAILURES);
         let start = Instant::now();
+        // Five guesses in flight at once: all reserved before any is verified.
         for _ in 0..MAX_ACCOUNT_FAILURES {
-            assert!(throttle.check("ann", start).is_ok());
-            throttle.fail("ann", start);
+            assert!(throttle.reserve("ann", start).is_ok());
         }
-        let wait = throttle.check("ann", start + Duration::from_secs(60)).expect_err("locked");
-        assert_eq!(wait, LOGIN_WINDOW.as_secs() - 60);
+        assert_eq!(throttle.reserve("ann", start), Err(60), "the sixth is refused before verifying");
         assert!(throttle.check("bob", start).is_ok());
-        assert!(throttle.check("ann", start + LOGIN_WINDOW).is_ok(), "the lock ends");
+        // After the first lock, one more failure locks for twice as long.
+        let later = start + FIRST_LOCK;
+        assert!(throttle.reserve("ann", later).is_ok());
+        assert_eq!(throttle.check("ann", later), Err(120));
+        let later = later + Duration::from_secs(120);
+        assert!(throttle.reserve("ann", later).is_ok());
+        assert_eq!(throttle.check("ann", later), Err(240));
+        // The lock never exceeds the window, and failures are forgotten after it.
+        for step in 1..10 {
+            let at = later + LOGIN_WINDOW * step / 20;
+            let _ = throttle.reserve("ann", at);
+        }
+        assert!(throttle.check("ann", later + LOGIN_WINDOW * 3).is_ok(), "forgotten");
         throttle.succeed("ann");
         assert!(throttle.check("ann", start).is_ok());
+    }
+
+    #[test]
+    fn refunded_attempts_do_not_count() {
+        let throttle = LoginThrottle::new(2);
+        let now = Instant::now();
+        for _ in 0..10 {
+            assert!(throttle.reserve("ip:1", now).is_ok());
+            throttle.refund("ip:1");
+        }
+        assert!(throttle.check("ip:1", now).is_ok());
+    }
+
+    #[test]
+    fn verification_slots_are_bounded_and_given_back() {
+        let slots = VerificationSlots::new(2);
+        let first = slots.try_take();
+        let second = slots.try_take();
+        assert!(first.is_some() && second.is_some());
+        assert!(slots.try_take().is_none());
+        drop(first);
+        assert!(slots.try_take().is_some());
     }
 
     #[test]

@@ -372,3 +372,168 @@ async fn acknowledged_votes_survive_sigkill() {
     let lost: Vec<&i64> = acknowledged.iter().filter(|id| !stored.contains(id)).collect();
     assert!(lost.is_empty(), "{} acknowledged votes lost: {lost:?}", lost.len());
 }
+
+/// A small tmpfs, unmounted when dropped (after the server on it has been stopped).
+struct SmallDisk {
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// Mounts a tmpfs of `megabytes`; `None` where mounting is not allowed (not root).
+    fn mount(megabytes: u32) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("mount point");
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| Self { path: dir.path().to_path_buf(), _dir: dir })
+    }
+
+    /// Fills the disk, then frees `keep` bytes of the filler.
+    fn fill_leaving(&self, keep: u64) -> std::path::PathBuf {
+        use std::io::Write;
+        let filler = self.path.join("filler");
+        let mut file = std::fs::File::create(&filler).expect("filler");
+        let block = vec![0u8; 16 * 1024];
+        while file.write_all(&block).is_ok() {}
+        let _ = file.flush();
+        let written = std::fs::metadata(&filler).expect("filler size").len();
+        file.set_len(written.saturating_sub(keep)).expect("free some space");
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_gets_503_never_a_false_acknowledgement() {
+    let Some(disk) = SmallDisk::mount(4) else {
+        assert!(
+            !common::required("QUIRE_REQUIRE_MOUNT"),
+            "QUIRE_REQUIRE_MOUNT=1 but a tmpfs cannot be mounted (the full-disk test needs root)"
+        );
+        eprintln!("SKIPPED: the full-disk test mounts a small tmpfs, which needs root");
+        return;
+    };
+    let data = tempfile::tempdir_in(&disk.path).expect("data folder on the small disk");
+    std::fs::write(data.path().join("quire.toml"), OPEN_LIMITS).expect("config");
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let server = Server::start_logged(&sample_content(), data, &[], &[("RUST_LOG", "info")], Some(log.path()));
+    let filler = disk.fill_leaving(1024 * 1024);
+
+    // Votes from new readers (each a new row) until the store refuses a run of them.
+    let client = raw_client();
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    let mut first_refusal_retry_after = None;
+    for _ in 0..20_000 {
+        let response = client
+            .post(server.url("/feedback"))
+            .header(header::ORIGIN, &server.base)
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body("page=install-and-run&helpful=no")
+            .send()
+            .await
+            .expect("vote");
+        let status = response.status();
+        if status.is_success() {
+            let json: serde_json::Value = response.json().await.expect("json");
+            let ticket = json["ticket"].as_str().expect("ticket").to_string();
+            acknowledged.push(ticket.split('.').next().unwrap_or("").parse::<i64>().expect("vote id"));
+            continue;
+        }
+        assert_eq!(status, 503, "a refused write is 503, never another error");
+        if first_refusal_retry_after.is_none() {
+            first_refusal_retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+        }
+        refused += 1;
+        if refused >= 30 {
+            break;
+        }
+    }
+    assert!(refused >= 30, "the disk filled ({} votes acknowledged)", acknowledged.len());
+    assert!(first_refusal_retry_after.is_some(), "503 says when to retry");
+    assert!(!acknowledged.is_empty(), "votes were stored before the disk filled");
+    // Readers are still served while writes are refused.
+    let page = client.get(server.url("/articles/install-and-run")).send().await.expect("read");
+    assert_eq!(page.status(), 200);
+
+    // Space comes back: writes resume by themselves.
+    std::fs::remove_file(&filler).expect("free the disk");
+    let resumed = eventually(Duration::from_secs(10), || async {
+        client
+            .post(server.url("/feedback"))
+            .header(header::ORIGIN, &server.base)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body("page=install-and-run&helpful=yes")
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 303)
+    })
+    .await;
+    assert!(resumed, "votes are taken again once there is space");
+
+    let stored: HashSet<i64> =
+        store_of(&server).votes_between(0, i64::MAX).expect("votes").iter().map(|v| v.id).collect();
+    let lost: Vec<&i64> = acknowledged.iter().filter(|id| !stored.contains(id)).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged votes were not stored: {lost:?}", lost.len(), acknowledged.len());
+    drop(server);
+    let log = std::fs::read_to_string(log.path()).expect("log");
+    assert_eq!(log.matches("the database cannot take writes").count(), 1, "logged once per burst:\n{log}");
+    assert!(log.contains("the database takes writes again"), "{log}");
+    eprintln!("full disk: {} votes acknowledged and stored, then {refused} refused with 503", acknowledged.len());
+}
+
+#[tokio::test]
+async fn planted_search_cookies_wrong_scheme_origins_and_control_characters_are_handled() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    // Another site can plant a search cookie naming a search that does not exist; the
+    // vote still counts (it used to fail with a foreign key error, 500).
+    let vote = post(&client, &server, "/feedback", "page=install-and-run&helpful=yes")
+        .header(header::COOKIE, "quire_search=987654321")
+        .send()
+        .await
+        .expect("vote");
+    assert_eq!(vote.status(), 303);
+    assert_eq!(store_of(&server).vote_total().expect("total"), 1);
+
+    // An https page is another origin than this plain-http server.
+    let https_origin = server.base.replace("http://", "https://");
+    let forged = client
+        .post(server.url("/feedback"))
+        .header(header::ORIGIN, https_origin)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("page=install-and-run&helpful=no")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), 403);
+
+    // A `next` with CR/LF (or other control characters) is not followed after sign-in.
+    server.add_staff("ann@example.com", "correct horse battery");
+    let login = client.get(server.url("/staff/login")).send().await.expect("login page");
+    let login_cookie = common::cookie_pair(&set_cookie(&login, "quire_login").expect("login cookie"));
+    let page = login.text().await.expect("body");
+    for next in ["%2Fstaff%0D%0ASet-Cookie%3A%20x%3D1", "%2Fstaff%2F%01", "%2Fstaff%7F"] {
+        let body = format!(
+            "csrf={}&next={next}&email=ann%40example.com&password=correct+horse+battery",
+            common::hidden(&page, "csrf")
+        );
+        let response = post(&client, &server, "/staff/login", &body)
+            .header(header::COOKIE, login_cookie.clone())
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(response.status(), 303, "{next}");
+        assert_eq!(response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some("/staff"), "{next}");
+    }
+}

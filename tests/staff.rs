@@ -296,3 +296,50 @@ async fn search_learns_from_votes_of_readers_who_came_from_search_and_staff_can_
     let row = page.split("<tr>").find(|r| r.contains("Customer Effort Score")).expect("still listed");
     assert!(row.contains("removed") && row.contains("×1.00"), "{row}");
 }
+
+/// Peak resident memory of a process (VmHWM), in MB.
+fn peak_rss_mb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb / 1024)
+}
+
+#[tokio::test]
+async fn concurrent_guesses_are_counted_before_they_are_verified() {
+    let server = Server::start_with_config(&sample_content(), CONFIG);
+    server.add_staff(EMAIL, PASSWORD);
+    // 120 sign-ins sent at once, each with its own form token; the right password is
+    // guess 113. Before the fix all were verified (and the right one got in), and the
+    // server grew to 2.3 GB.
+    let mut forms = Vec::new();
+    for _ in 0..120 {
+        let client = raw_client();
+        let login = client.get(server.url("/staff/login")).send().await.expect("login page");
+        let cookie = common::cookie_pair(&set_cookie(&login, "quire_login").expect("login cookie"));
+        let page = login.text().await.expect("page");
+        forms.push((client, cookie, common::hidden(&page, "csrf")));
+    }
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(forms.len()));
+    let mut tasks = Vec::new();
+    for (index, (client, cookie, csrf)) in forms.into_iter().enumerate() {
+        let password = if index == 112 { PASSWORD.to_string() } else { format!("wrong guess {index}") };
+        let body = format!("csrf={csrf}&next=%2Fstaff&email={}&password={}", encode(EMAIL), encode(&password));
+        let request = form(&client, &server, "/staff/login", body).header(header::COOKIE, cookie);
+        let start = std::sync::Arc::clone(&start);
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            request.send().await.expect("sign in").status().as_u16()
+        }));
+    }
+    let mut statuses = std::collections::BTreeMap::new();
+    for task in tasks {
+        *statuses.entry(task.await.expect("task")).or_insert(0) += 1;
+    }
+    let verified = statuses.get(&401).copied().unwrap_or(0) + statuses.get(&303).copied().unwrap_or(0);
+    assert!(verified <= 5, "at most the account's 5 attempts were verified: {statuses:?}");
+    assert_eq!(statuses.get(&303), None, "no guess signed in once the account was locked: {statuses:?}");
+    assert_eq!(statuses.values().sum::<usize>(), 120);
+    let peak = peak_rss_mb(server.pid()).expect("peak memory");
+    eprintln!("120 concurrent sign-ins: {statuses:?}, peak RSS {peak} MB");
+    assert!(peak < 600, "password verifications are bounded in memory: peak {peak} MB");
+}

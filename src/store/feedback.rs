@@ -38,17 +38,14 @@ impl Store {
     /// Adds buffered counter increments in one transaction: `(page, day, views, escalations)`.
     pub fn add_counts(&self, increments: &[(String, i64, u64, u64)]) -> Result<()> {
         self.with(|c| {
-            let transaction = c.transaction()?;
-            {
-                let mut statement = transaction.prepare_cached(
-                    "INSERT INTO page_days (page, day, views, escalations) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (day, page) DO UPDATE SET views = views + ?3, escalations = escalations + ?4",
-                )?;
-                for (page, day, views, escalations) in increments {
-                    statement.execute(params![page, day, *views as i64, *escalations as i64])?;
-                }
+            let mut statement = c.prepare_cached(
+                "INSERT INTO page_days (page, day, views, escalations) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (day, page) DO UPDATE SET views = views + ?3, escalations = escalations + ?4",
+            )?;
+            for (page, day, views, escalations) in increments {
+                statement.execute(params![page, day, *views as i64, *escalations as i64])?;
             }
-            transaction.commit()
+            Ok(())
         })
     }
 
@@ -112,10 +109,11 @@ impl FeedbackStore for Store {
     fn cast_vote(&self, vote: &VoteInput) -> Result<i64> {
         self.with(|c| {
             // Voting again replaces the vote (and clears the follow-up answers, which
-            // belonged to the other answer).
+            // belonged to the other answer). A search id from a cookie that names no
+            // logged search (planted by another site, or purged) is left out.
             c.query_row(
                 "INSERT INTO votes (page, visitor, helpful, effort_points, revision, arrival, search_id, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 7, ?4, ?5, ?6, ?7, ?7)
+                 VALUES (?1, ?2, ?3, 7, ?4, ?5, (SELECT id FROM search_log WHERE id = ?6), ?7, ?7)
                  ON CONFLICT (page, visitor) DO UPDATE SET
                     helpful = excluded.helpful, revision = excluded.revision, arrival = excluded.arrival,
                     search_id = COALESCE(excluded.search_id, search_id), updated_at = excluded.updated_at,

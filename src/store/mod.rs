@@ -51,6 +51,71 @@ pub struct Store {
     /// connection runs while other transactions commit.
     checkpointer: Mutex<Connection>,
     path: PathBuf,
+    health: WriteHealth,
+}
+
+/// The database could not take a write: the disk is full, the device failed, or the
+/// file became read-only. Nothing was stored; the caller must not report success
+/// (the web layer answers 503 with `Retry-After`).
+#[derive(Debug)]
+pub struct Unavailable {
+    pub cause: String,
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the database cannot take writes: {}", self.cause)
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// Whether `err` is the database refusing writes (see [`Unavailable`]).
+pub fn is_unavailable(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<Unavailable>().is_some()
+}
+
+/// Tracks bursts of failed writes so the log says once that writes fail, and once
+/// that they work again, instead of a line per request.
+#[derive(Default)]
+struct WriteHealth {
+    /// Writes refused since the burst began; 0 when writes work.
+    refused: std::sync::atomic::AtomicU64,
+}
+
+impl WriteHealth {
+    fn classify(&self, err: rusqlite::Error) -> anyhow::Error {
+        use rusqlite::ErrorCode;
+        let refused = matches!(
+            err.sqlite_error_code(),
+            Some(
+                ErrorCode::DiskFull
+                    | ErrorCode::SystemIoFailure
+                    | ErrorCode::ReadOnly
+                    | ErrorCode::CannotOpen
+                    | ErrorCode::DatabaseBusy
+                    | ErrorCode::DatabaseLocked
+                    | ErrorCode::OutOfMemory
+            )
+        );
+        if !refused {
+            return err.into();
+        }
+        let cause = err.to_string();
+        if self.refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0 {
+            tracing::error!(
+                "the database cannot take writes ({cause}): votes and other writes get 503 until it can; readers are still served"
+            );
+        }
+        anyhow::Error::new(Unavailable { cause })
+    }
+
+    fn write_succeeded(&self) {
+        let refused = self.refused.swap(0, std::sync::atomic::Ordering::Relaxed);
+        if refused > 0 {
+            tracing::warn!(refused, "the database takes writes again");
+        }
+    }
 }
 
 /// Where a logged search came from.
@@ -120,7 +185,12 @@ impl Store {
         let checkpointer =
             Connection::open(&path).with_context(|| format!("cannot open the database {}", path.display()))?;
         checkpointer.execute_batch("PRAGMA busy_timeout = 5000;").context("cannot configure the database")?;
-        Ok(Self { connection: Mutex::new(connection), checkpointer: Mutex::new(checkpointer), path })
+        Ok(Self {
+            connection: Mutex::new(connection),
+            checkpointer: Mutex::new(checkpointer),
+            path,
+            health: WriteHealth::default(),
+        })
     }
 
     /// Copies the write-ahead log into the database file and lets it start over, so it
@@ -152,8 +222,9 @@ impl Store {
             }
         }
         if copied_up_to >= RESTART_LOG_FRAMES {
-            self.with(|c| c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())))
-                .context("checkpoint failed")?;
+            // Outside a transaction: a checkpoint cannot run inside one.
+            let connection = self.connection.lock().map_err(|_| anyhow::anyhow!("database lock poisoned"))?;
+            connection.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())).context("checkpoint failed")?;
         }
         Ok(first)
     }
@@ -163,9 +234,29 @@ impl Store {
         &self.path
     }
 
-    fn with<T>(&self, work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
+    /// Runs `work` in one transaction and commits it explicitly. SQLite reports a full
+    /// disk or a failing device when the transaction commits (and for `INSERT …
+    /// RETURNING`, when the statement is reset), not when the row is handed back; only
+    /// a checked commit makes "stored" mean stored. Such failures come back as
+    /// [`Unavailable`] and are logged once per burst.
+    fn with<T>(&self, work: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let mut connection = self.connection.lock().map_err(|_| anyhow::anyhow!("database lock poisoned"))?;
-        Ok(work(&mut connection)?)
+        let changes_before = connection.total_changes();
+        let outcome = (|| {
+            let transaction = connection.transaction()?;
+            let value = work(&transaction)?;
+            transaction.commit()?;
+            Ok(value)
+        })();
+        match outcome {
+            Ok(value) => {
+                if connection.total_changes() != changes_before {
+                    self.health.write_succeeded();
+                }
+                Ok(value)
+            }
+            Err(err) => Err(self.health.classify(err)),
+        }
     }
 
     /// Records a search; returns its id (used to attribute a click to it).

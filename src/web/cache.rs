@@ -89,11 +89,13 @@ impl CachedPage {
             .map(|&encoding| (encoding, self.encoded(encoding)))
             .find(|(_, body)| !body.is_empty())
             .unwrap_or((Encoding::Identity, &self.identity));
-        // An explicit Content-Encoding also tells the compression middleware to leave it.
-        response
-            .insert_header((header::CONTENT_ENCODING, encoding.token()))
-            .content_type(self.content_type.clone())
-            .body(body.clone())
+        // An explicit Content-Encoding also tells the compression middleware to leave
+        // it; `identity` is never sent (no client needs it; an uncompressed form is
+        // kept only where compressing does not pay, which the middleware knows too).
+        if encoding != Encoding::Identity {
+            response.insert_header((header::CONTENT_ENCODING, encoding.token()));
+        }
+        response.content_type(self.content_type.clone()).body(body.clone())
     }
 }
 
@@ -161,7 +163,7 @@ mod tests {
             .respond(&TestRequest::default().insert_header(("accept-encoding", "gzip;q=1, br;q=0")).to_http_request());
         assert_eq!(encoding(&gzip), "gzip");
         let plain = page.respond(&TestRequest::default().to_http_request());
-        assert_eq!(encoding(&plain), "identity");
+        assert_eq!(encoding(&plain), "", "no Content-Encoding header for an uncompressed body");
         let etag = page.etag.clone();
         let cached = page.respond(&TestRequest::default().insert_header(("if-none-match", etag)).to_http_request());
         assert_eq!(cached.status(), 304);

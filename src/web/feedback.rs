@@ -138,6 +138,26 @@ fn url_host(url: &str) -> Option<&str> {
     Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
 }
 
+/// Whether two serialized origins (`scheme://host[:port]`) are the same, with default
+/// ports made explicit.
+fn same_origin(a: &str, b: &str) -> bool {
+    fn normal(origin: &str) -> Option<(String, String)> {
+        let (scheme, rest) = origin.split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest).to_ascii_lowercase();
+        let has_port = authority.rsplit_once(':').is_some_and(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+            && !authority.ends_with(']');
+        let authority = match (has_port, scheme.as_str()) {
+            (true, _) => authority,
+            (false, "https") => format!("{authority}:443"),
+            (false, "http") => format!("{authority}:80"),
+            (false, _) => return None,
+        };
+        Some((scheme, authority))
+    }
+    normal(a).is_some_and(|a| Some(a) == normal(b))
+}
+
 fn url_path(url: &str) -> &str {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url);
     rest.find('/').map(|i| &rest[i..]).unwrap_or("/")
@@ -188,8 +208,11 @@ pub fn check_same_origin(request: &HttpRequest) -> Result<(), &'static str> {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Err("the request has no Origin header; forms must be sent from this site's pages");
     };
-    let host = request.connection_info().host().to_string();
-    if url_host(origin).is_some_and(|h| h == host) {
+    // Scheme, host and port must all match: `https://host` is another origin than
+    // `http://host`.
+    let connection = request.connection_info();
+    let own_origin = format!("{}://{}", connection.scheme(), connection.host());
+    if same_origin(origin, &own_origin) {
         Ok(())
     } else {
         Err("the form was sent from another site")
@@ -525,6 +548,7 @@ pub fn spawn_counter_writer(
     let mut last_purge: Option<Instant> = None;
     let mut last_learning = Instant::now();
     let mut last_counts = Instant::now();
+    let mut checkpoint_failing = false;
     let handle = std::thread::Builder::new()
         .name("quire-counters".into())
         .spawn(move || loop {
@@ -548,12 +572,22 @@ pub fn spawn_counter_writer(
             }
             // Here rather than in a commit: a checkpoint fsyncs, and votes must not wait for it.
             let started = Instant::now();
-            match store.checkpoint() {
+            let checkpoint = store.checkpoint();
+            let store_checkpoint_ok = checkpoint.is_ok();
+            match checkpoint {
                 Ok(log) => {
                     let elapsed_ms = started.elapsed().as_millis() as u64;
                     tracing::debug!(log, elapsed_ms, "database checkpoint");
                 }
-                Err(err) => tracing::warn!("database checkpoint failed: {err:#}"),
+                // Once per run of failures (a full disk fails every second).
+                Err(err) if !checkpoint_failing => {
+                    checkpoint_failing = true;
+                    tracing::warn!("database checkpoint failed: {err:#}");
+                }
+                Err(_) => {}
+            }
+            if checkpoint_failing && store_checkpoint_ok {
+                checkpoint_failing = false;
             }
             if finished {
                 break;
@@ -577,7 +611,10 @@ fn write_counts(store: &crate::store::Store, counters: &CounterBuffer) {
             tracing::debug!(pages = batch.len(), elapsed_ms, "page counters written");
         }
         Err(err) => {
-            tracing::error!("cannot write page counters: {err:#}");
+            // A refused write is logged by the store, once per burst.
+            if !crate::store::is_unavailable(&err) {
+                tracing::error!("cannot write page counters: {err:#}");
+            }
             counters.restore(batch);
         }
     }
@@ -620,6 +657,17 @@ mod tests {
         assert_eq!(url_host("ftp://x"), None);
         assert_eq!(url_path("http://h/search?q=x"), "/search?q=x");
         assert_eq!(url_path("http://h"), "/");
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert!(same_origin("http://help.example.com", "http://help.example.com:80"));
+        assert!(same_origin("https://Help.Example.com", "https://help.example.com"));
+        assert!(!same_origin("https://help.example.com", "http://help.example.com"));
+        assert!(!same_origin("http://help.example.com:8080", "http://help.example.com"));
+        assert!(!same_origin("null", "http://help.example.com"));
+        assert!(same_origin("http://[::1]:8080", "http://[::1]:8080"));
+        assert!(!same_origin("http://[::1]", "http://[::1]:8080"));
     }
 
     #[test]

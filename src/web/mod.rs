@@ -67,6 +67,8 @@ pub struct AppState {
     pub account_throttle: crate::auth::LoginThrottle,
     /// Failed sign-ins per client address.
     pub client_throttle: crate::auth::LoginThrottle,
+    /// Bounds password verifications running at once (memory under a login storm).
+    pub verification_slots: crate::auth::VerificationSlots,
     pub staff_session_hours: i64,
     /// A page whose `reviewed` date is older than this needs review.
     pub stale_after_days: i64,
@@ -129,6 +131,7 @@ pub fn build_state(config: &Config, site: Arc<Site>, bound: SocketAddr) -> anyho
         feedback,
         account_throttle: crate::auth::LoginThrottle::new(crate::auth::MAX_ACCOUNT_FAILURES),
         client_throttle: crate::auth::LoginThrottle::new(crate::auth::MAX_CLIENT_FAILURES),
+        verification_slots: crate::auth::VerificationSlots::new(crate::auth::MAX_VERIFICATIONS_IN_FLIGHT),
         staff_session_hours: config.feedback.staff_session_hours.clamp(1, 24 * 30),
         stale_after_days: config.check.stale_after_days,
         learned,

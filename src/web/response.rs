@@ -18,6 +18,13 @@ impl std::fmt::Display for AppError {
     }
 }
 
+impl AppError {
+    /// The error behind this response.
+    pub fn cause(&self) -> &anyhow::Error {
+        &self.0
+    }
+}
+
 impl<E: Into<anyhow::Error>> From<E> for AppError {
     fn from(err: E) -> Self {
         Self(err.into())
@@ -26,10 +33,18 @@ impl<E: Into<anyhow::Error>> From<E> for AppError {
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
+        if crate::store::is_unavailable(&self.0) {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if crate::store::is_unavailable(&self.0) {
+            // Logged once per burst by the store, not once per request.
+            return store_unavailable();
+        }
         tracing::error!("request failed: {:#}", self.0);
         let page = ErrorPage {
             layout: Layout::fallback("Something went wrong"),
@@ -42,6 +57,28 @@ impl ResponseError for AppError {
         let body = page.render().unwrap_or_else(|_| "Internal server error".to_string());
         HttpResponse::InternalServerError().content_type("text/html; charset=utf-8").body(body)
     }
+}
+
+/// Seconds a client is asked to wait before retrying a write the database refused.
+pub const RETRY_AFTER_SECONDS: u32 = 30;
+
+/// 503 for a write the database could not store (a full disk): nothing was saved, and
+/// the reader is told so instead of being thanked.
+fn store_unavailable() -> HttpResponse {
+    let page = ErrorPage {
+        layout: Layout::fallback("Not saved"),
+        status: 503,
+        heading: "We could not save that right now".to_string(),
+        message: "Nothing was saved, because the help center cannot store anything at the moment. Please try again in a minute; reading articles and searching still work."
+            .to_string(),
+        categories: Vec::new(),
+    };
+    let body = page.render().unwrap_or_else(|_| "Service unavailable: nothing was saved".to_string());
+    HttpResponse::ServiceUnavailable()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
 }
 
 /// A weak validator for a body: the same bytes always give the same tag.

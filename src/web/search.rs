@@ -231,7 +231,9 @@ async fn log_search(state: &AppState, results: &SearchResults, source: SearchSou
     match logged {
         Ok(id) => Some(id),
         Err(err) => {
-            tracing::error!("cannot log a search: {err}");
+            if !crate::store::is_unavailable(err.cause()) {
+                tracing::error!("cannot log a search: {:#}", err.cause());
+            }
             None
         }
     }
@@ -292,7 +294,9 @@ pub async fn click(state: web::Data<AppState>, params: web::Query<ClickParams>) 
         let store = Arc::clone(&state.store);
         let target = to.clone();
         if let Err(err) = super::blocking(move || store.record_click(id, &target, rank)).await {
-            tracing::error!("cannot log a click: {err}");
+            if !crate::store::is_unavailable(err.cause()) {
+                tracing::error!("cannot log a click: {:#}", err.cause());
+            }
         }
     }
     let mut response = HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish();

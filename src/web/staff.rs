@@ -94,9 +94,25 @@ pub struct LoginParams {
     next: String,
 }
 
+/// "3 minutes", "45 seconds": when to try signing in again.
+fn wait_in_words(seconds: u64) -> String {
+    if seconds < 60 {
+        format!("{seconds} seconds")
+    } else {
+        let minutes = seconds.div_ceil(60);
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    }
+}
+
 /// Only local staff pages are valid destinations after sign-in.
 fn safe_next(next: &str) -> String {
-    if next.starts_with("/staff") && !next.starts_with("/staff/login") && !next.contains("//") && !next.contains('\\') {
+    // Control characters (CR/LF above all) would break the Location header.
+    if next.starts_with("/staff")
+        && !next.starts_with("/staff/login")
+        && !next.contains("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
         next.to_string()
     } else {
         "/staff".to_string()
@@ -171,23 +187,6 @@ pub async fn login(
     let client = request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let account_key = format!("email:{}", email.to_lowercase());
     let client_key = format!("ip:{client}");
-    let started = Instant::now();
-    let throttles = [(&state.account_throttle, &account_key), (&state.client_throttle, &client_key)];
-    for (throttle, key) in throttles {
-        if let Err(wait) = throttle.check(key, started) {
-            let mut response = login_page(
-                &state,
-                StatusCode::TOO_MANY_REQUESTS,
-                &next,
-                &email,
-                &format!("Too many failed sign-ins. Try again in {} minutes.", wait.div_ceil(60)),
-            )?;
-            if let Ok(value) = header::HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return Ok(response);
-        }
-    }
     if check_rate(&state, &request).is_err() {
         return login_page(
             &state,
@@ -196,6 +195,41 @@ pub async fn login(
             &email,
             "Too many attempts. Please wait a minute.",
         );
+    }
+    // Each verification holds ~19 MiB for ~50 ms: bound how many run at once, and
+    // refuse the rest now rather than queue their memory.
+    let Some(slot) = state.verification_slots.try_take() else {
+        let mut response = login_page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            &next,
+            &email,
+            "Too many sign-ins at this moment. Please try again in a few seconds.",
+        )?;
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+        return Ok(response);
+    };
+    // The attempt counts as a failure from here on, so guesses sent at the same time
+    // cannot all pass the check before any is counted.
+    let started = Instant::now();
+    let throttles = [(&state.account_throttle, &account_key), (&state.client_throttle, &client_key)];
+    for (index, (throttle, key)) in throttles.iter().enumerate() {
+        if let Err(wait) = throttle.reserve(key, started) {
+            for (earlier, earlier_key) in &throttles[..index] {
+                earlier.refund(earlier_key);
+            }
+            let mut response = login_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &next,
+                &email,
+                &format!("Too many failed sign-ins. Try again in {}.", wait_in_words(wait)),
+            )?;
+            if let Ok(value) = header::HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
+        }
     }
 
     let store = Arc::clone(&state.store);
@@ -217,14 +251,23 @@ pub async fn login(
             None => Ok(None),
         }
     })
-    .await?;
+    .await;
+    drop(slot);
+    let signed_in = match signed_in {
+        Ok(signed_in) => signed_in,
+        Err(err) => {
+            // Not a wrong password: the attempt is given back.
+            state.account_throttle.refund(&account_key);
+            state.client_throttle.refund(&client_key);
+            return Err(err);
+        }
+    };
     let Some(token) = signed_in else {
-        state.account_throttle.fail(&account_key, started);
-        state.client_throttle.fail(&client_key, started);
         tracing::warn!("failed staff sign-in");
         return login_page(&state, StatusCode::UNAUTHORIZED, &next, &email, "The email or password is not correct.");
     };
     state.account_throttle.succeed(&account_key);
+    state.client_throttle.refund(&client_key);
     let cookie = Cookie::build(SESSION_COOKIE, token)
         .path("/staff")
         .http_only(true)
@@ -273,6 +316,9 @@ mod tests {
 
     #[test]
     fn only_staff_pages_are_next_targets() {
+        assert_eq!(safe_next("/staff/inbox\r\nSet-Cookie: x=1"), "/staff");
+        assert_eq!(safe_next("/staff/\u{1}x"), "/staff");
+        assert_eq!(safe_next("/staff/\u{7f}"), "/staff");
         assert_eq!(safe_next("/staff/inbox?status=open"), "/staff/inbox?status=open");
         assert_eq!(safe_next("https://evil.test/staff"), "/staff");
         assert_eq!(safe_next("//evil.test"), "/staff");
