@@ -29,6 +29,26 @@ pub struct Config {
     pub feedback: FeedbackConfig,
     /// Watch `content` and reload on change.
     pub watch: bool,
+    /// Connection handling: body deadline, reverse proxies.
+    pub server: ServerConfig,
+}
+
+/// How Quire treats connections.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Seconds a client may take to send a request body; slower ones get 408 and the
+    /// connection is closed (headers and idle keep-alive have their own 5 s limits).
+    pub body_timeout_seconds: u64,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For`,
+    /// `Forwarded` and `X-Forwarded-Proto` headers are believed.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { body_timeout_seconds: 10, trusted_proxies: Vec::new() }
+    }
 }
 
 /// When to show "N of M people found this helpful" on public pages.
@@ -112,6 +132,8 @@ pub struct MigrationConfig {
 pub struct CheckConfig {
     /// Warn when an article's `reviewed` date is older than this many days.
     pub stale_after_days: i64,
+    /// Page files larger than this (in KB) are reported and not loaded.
+    pub max_file_kb: u64,
 }
 
 impl Default for Config {
@@ -126,6 +148,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             feedback: FeedbackConfig::default(),
             watch: true,
+            server: ServerConfig::default(),
         }
     }
 }
@@ -203,7 +226,7 @@ impl Config {
 
 impl Default for CheckConfig {
     fn default() -> Self {
-        Self { stale_after_days: 365 }
+        Self { stale_after_days: 365, max_file_kb: crate::content::DEFAULT_MAX_FILE_BYTES / 1024 }
     }
 }
 

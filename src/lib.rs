@@ -33,32 +33,48 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-/// Runs the server until SIGINT/SIGTERM: loads content, binds, watches for changes.
-/// Prints `quire: listening on http://ADDR` on stdout once the socket accepts
-/// connections, so scripts and tests can wait for it instead of sleeping.
+/// Runs the server until SIGINT/SIGTERM: binds, answers 503 "starting" while the
+/// content loads, then serves and watches for changes. Prints `quire: starting on
+/// http://ADDR` when the socket is bound and `quire: listening on http://ADDR` once it
+/// serves, so scripts and tests can wait for it instead of sleeping.
 pub fn serve(config: config::Config) -> Result<()> {
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
     let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr().context("cannot read the bound address")?;
-    let started = std::time::Instant::now();
-    let site = Arc::new(site::Site::load(&config)?);
-    tracing::info!(
-        articles = site.current().library.articles.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "content loaded from {}",
-        config.content.display()
-    );
-    let _watcher = if config.watch { Some(site::watch(Arc::clone(&site))?) } else { None };
-    let state = web::build_state(&config, site, address)?;
-    // Flushes pending counters when dropped, after the server has stopped.
-    let _counter_writer = web::spawn_counter_writer(
-        Arc::clone(&state.store),
-        Arc::clone(&state.feedback.counters),
-        config.feedback.comment_retention_days,
-        Arc::clone(&state.learned),
-    );
     actix_web::rt::System::new().block_on(async move {
+        // Until the content is loaded, every request gets 503 "starting" (load balancers
+        // and health checks wait) instead of hanging in the socket's backlog.
+        let starting = web::starting_server(listener.try_clone().context("cannot share the listening socket")?)?;
+        let starting_handle = starting.handle();
+        actix_web::rt::spawn(starting);
+        println!("quire: starting on http://{address}");
+        tracing::info!("starting on http://{address}: answering 503 until the content is loaded");
+
+        let started = std::time::Instant::now();
+        let load_config = config.clone();
+        let site = actix_web::rt::task::spawn_blocking(move || site::Site::load(&load_config))
+            .await
+            .context("loading the content failed")??;
+        let site = Arc::new(site);
+        tracing::info!(
+            articles = site.current().library.articles.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "content loaded from {}",
+            config.content.display()
+        );
+        let _watcher = if config.watch { Some(site::watch(Arc::clone(&site))?) } else { None };
+        let state = web::build_state(&config, site, address)?;
+        // Flushes pending counters when dropped, after the server has stopped.
+        let _counter_writer = web::spawn_counter_writer(
+            Arc::clone(&state.store),
+            Arc::clone(&state.feedback.counters),
+            config.feedback.comment_retention_days,
+            Arc::clone(&state.learned),
+        );
+        // Requests the starting server accepted are answered; new connections wait in
+        // the backlog for the moment until the real server takes the socket.
+        starting_handle.stop(true).await;
         let server = web::server(state, listener)?;
         // Signal handlers are in place before readiness is announced, so a SIGTERM
         // right after start still shuts down gracefully instead of killing the process.

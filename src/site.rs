@@ -71,6 +71,7 @@ pub fn load_options(config: &Config) -> LoadOptions<'static> {
         old_hosts: config.migration.old_hosts.clone(),
         old_path_prefixes: config.migration.old_path_prefixes.clone(),
         stale_after_days: config.check.stale_after_days,
+        max_file_bytes: config.check.max_file_kb.saturating_mul(1024),
         ..LoadOptions::default()
     }
 }

@@ -200,3 +200,18 @@ fn bundled_sample_content_is_clean() {
     assert!(lib.published_faqs().count() >= 1);
     assert!(lib.visible_categories().count() >= 3);
 }
+
+#[test]
+fn oversized_files_are_reported_and_not_loaded() {
+    let big = format!("---\ntitle: Huge\n---\n{}", "A pasted log line that nobody should publish.\n".repeat(60_000));
+    let (_dir, lib) = load(&[("guide/huge.md", big.as_bytes()), ("guide/small.md", b"---\ntitle: Small\n---\nx")]);
+    let errors = errors(&lib);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("guide/huge.md") && e.contains("check.max_file_kb") && e.contains("not loaded")),
+        "{errors:?}"
+    );
+    assert!(lib.articles.iter().all(|a| a.title != "Huge"));
+    assert!(lib.articles.iter().any(|a| a.title == "Small"));
+}

@@ -537,3 +537,42 @@ async fn planted_search_cookies_wrong_scheme_origins_and_control_characters_are_
         assert_eq!(response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some("/staff"), "{next}");
     }
 }
+
+/// Votes from `client_address` (as a proxy would name it) until the limit answers 429;
+/// the number accepted.
+async fn votes_until_limited(server: &Server, forwarded_for: &str) -> usize {
+    let client = raw_client();
+    for accepted in 0..20 {
+        let response = post(&client, server, "/feedback", "page=install-and-run&helpful=yes")
+            .header("x-forwarded-for", forwarded_for)
+            .send()
+            .await
+            .expect("vote");
+        if response.status() == 429 {
+            return accepted;
+        }
+        assert_eq!(response.status(), 303);
+    }
+    20
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_customer_has_their_own_limit() {
+    let limits = "[feedback]\nwrites_per_minute = 3\n";
+    let proxied = Server::start_with_config(
+        &sample_content(),
+        &format!("{limits}[server]\ntrusted_proxies = [\"127.0.0.1/32\", \"::1\"]\n"),
+    );
+    assert_eq!(votes_until_limited(&proxied, "198.51.100.1").await, 3);
+    assert_eq!(votes_until_limited(&proxied, "198.51.100.2").await, 3, "another customer behind the proxy");
+    // A client that writes its own X-Forwarded-For in front of the proxy's gains nothing.
+    assert_eq!(votes_until_limited(&proxied, "203.0.113.50, 198.51.100.1").await, 0);
+    // IPv6 customers are limited per /64.
+    assert_eq!(votes_until_limited(&proxied, "2001:db8:5:6::1").await, 3);
+    assert_eq!(votes_until_limited(&proxied, "2001:db8:5:6::2").await, 0, "same /64");
+
+    // Without trusted proxies the header is the client's own words and is ignored.
+    let direct = Server::start_with_config(&sample_content(), limits);
+    assert_eq!(votes_until_limited(&direct, "198.51.100.1").await, 3);
+    assert_eq!(votes_until_limited(&direct, "198.51.100.2").await, 0, "a forged header is ignored");
+}

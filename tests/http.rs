@@ -313,3 +313,90 @@ async fn edits_show_up_without_restart_and_broken_edits_keep_the_old_version() {
         eventually(Duration::from_secs(2), || async { get(&server, "/articles/new-page").await.0 == 404 }).await;
     assert!(removed, "a deleted file disappears");
 }
+
+#[test]
+fn a_trickled_request_body_gets_408_and_the_connection_is_closed() {
+    use std::io::{Read, Write};
+    let server = Server::start_with_config(&sample_content(), "[server]\nbody_timeout_seconds = 2\n");
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_millis(200))).expect("timeout");
+    let head = format!(
+        "POST /feedback HTTP/1.1\r\nHost: {address}\r\nOrigin: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 16000\r\n\r\n",
+        server.base
+    );
+    stream.write_all(head.as_bytes()).expect("send headers");
+    // One byte every 300 ms, as a slow-body attacker sends, for up to 10 seconds.
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let mut closed = false;
+    while started.elapsed() < Duration::from_secs(10) {
+        let _ = stream.write_all(b"p");
+        let mut buffer = [0u8; 4096];
+        match stream.read(&mut buffer) {
+            Ok(0) => {
+                closed = true;
+                break;
+            }
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(err) if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => {
+                closed = true;
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "answer: {answer:?}");
+    assert!(closed, "the connection is closed after the 408");
+    assert!(started.elapsed() < Duration::from_secs(8), "released long before the client finished");
+}
+
+#[test]
+fn while_a_big_help_center_loads_every_request_gets_503_starting() {
+    use std::io::{BufRead, BufReader};
+    let content = tempfile::tempdir().expect("content");
+    quire::synthetic::write_help_center(content.path(), 3_000, 11).expect("generate");
+    let data = tempfile::tempdir().expect("data");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--content"])
+        .arg(content.path())
+        .arg("--data")
+        .arg(data.path())
+        .current_dir(data.path())
+        .env("QUIRE_SEMANTIC", "false")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start quire");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("first line");
+    let base = line.trim().strip_prefix("quire: starting on ").expect("starting line").to_string();
+    let (status, head, body) = get_raw(&base, "/healthz");
+    assert_eq!(status, 503, "{head}{body}");
+    assert!(head.to_ascii_lowercase().contains("retry-after:"), "{head}");
+    assert!(body.contains(r#""status":"starting""#), "{body}");
+    line.clear();
+    stdout.read_line(&mut line).expect("second line");
+    assert_eq!(line.trim(), format!("quire: listening on {base}"));
+    let (status, _, body) = get_raw(&base, "/healthz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""articles":3000"#), "{body}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A plain HTTP/1.1 GET over a socket: (status, head, body).
+fn get_raw(base: &str, path: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}

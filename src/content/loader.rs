@@ -38,6 +38,8 @@ pub struct LoadOptions<'a> {
     pub today: NaiveDate,
     /// The library being replaced, whose good documents stand in for broken ones.
     pub previous: Option<&'a Library>,
+    /// Page files larger than this are reported and skipped (`check.max_file_kb`).
+    pub max_file_bytes: u64,
 }
 
 impl Default for LoadOptions<'_> {
@@ -48,9 +50,14 @@ impl Default for LoadOptions<'_> {
             stale_after_days: 365,
             today: Utc::now().date_naive(),
             previous: None,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         }
     }
 }
+
+/// Largest page file loaded by default: a help article is a few kilobytes; anything
+/// near this is a mistake (a pasted log, a generated dump) that would slow every load.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 const DOC_EXTENSIONS: &[&str] = &["md", "markdown", "mdx"];
 const MEDIA_EXTENSIONS: &[&str] =
@@ -162,11 +169,23 @@ fn parse_documents(
     let mut docs = Vec::with_capacity(paths.len());
     for rel in paths {
         let full = dir.join(&rel);
-        let modified = std::fs::metadata(&full)
-            .and_then(|m| m.modified())
-            .map(|t| DateTime::<Utc>::from(t).date_naive())
-            .unwrap_or(options.today);
-        let parsed = read_utf8(&full).and_then(|text| parse_document(&rel, text, modified));
+        let metadata = std::fs::metadata(&full);
+        let size = metadata.as_ref().map(|m| m.len()).unwrap_or(0);
+        let modified =
+            metadata.and_then(|m| m.modified()).map(|t| DateTime::<Utc>::from(t).date_naive()).unwrap_or(options.today);
+        let parsed = if size > options.max_file_bytes {
+            // Not read at all: a huge file must not hold up the whole help center.
+            Err((
+                1,
+                format!(
+                    "the file is {} KB, more than the {} KB a page may have (check.max_file_kb), so it is not loaded: split it into several articles",
+                    size.div_ceil(1024),
+                    options.max_file_bytes / 1024
+                ),
+            ))
+        } else {
+            read_utf8(&full).and_then(|text| parse_document(&rel, text, modified))
+        };
         match parsed {
             Ok(doc) => docs.push(doc),
             Err((line, message)) => {

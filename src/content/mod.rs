@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 
 pub use diagnostics::{Diagnostic, Severity};
 pub use links::{legacy_article_id, media_url};
-pub use loader::{load, LoadOptions};
+pub use loader::{load, LoadOptions, DEFAULT_MAX_FILE_BYTES};
 pub use markdown::{Rendered, TocEntry};
 pub use preprocess::{MdxMode, RewriteRule, SourceRewrite};
 pub use sanitize::sanitize;

@@ -39,8 +39,6 @@ use crate::feedback::{
 pub const VISITOR_COOKIE: &str = "quire_visitor";
 /// Cookie set by the search click redirect: which logged search led to the next page.
 pub const SEARCH_COOKIE: &str = "quire_search";
-/// Largest form body accepted, in bytes (a comment of 2,000 characters, encoded, fits).
-pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
 /// Feedback state shared by all workers.
 pub struct FeedbackState {
@@ -209,10 +207,14 @@ pub fn check_same_origin(request: &HttpRequest) -> Result<(), &'static str> {
         return Err("the request has no Origin header; forms must be sent from this site's pages");
     };
     // Scheme, host and port must all match: `https://host` is another origin than
-    // `http://host`.
-    let connection = request.connection_info();
-    let own_origin = format!("{}://{}", connection.scheme(), connection.host());
-    if same_origin(origin, &own_origin) {
+    // `http://host`. The site's own origin is its configured public URL, or the scheme
+    // (from a trusted proxy, else the connection) and the `Host` the request names.
+    let state = request.app_data::<web::Data<AppState>>();
+    let scheme = state.map_or_else(|| "http".to_string(), |s| s.proxies.scheme(request));
+    let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let connection_origin = format!("{scheme}://{host}");
+    let configured = state.map(|s| s.info.base_url.as_str()).filter(|url| !url.is_empty());
+    if same_origin(origin, &connection_origin) || configured.is_some_and(|url| same_origin(origin, url)) {
         Ok(())
     } else {
         Err("the form was sent from another site")
@@ -221,7 +223,7 @@ pub fn check_same_origin(request: &HttpRequest) -> Result<(), &'static str> {
 
 /// Rate limit per client address (kept in memory only; never stored).
 pub fn check_rate(state: &AppState, request: &HttpRequest) -> Result<(), u64> {
-    let Some(ip) = request.peer_addr().map(|a| a.ip()) else {
+    let Some(ip) = state.proxies.client_address(request).map(super::client::rate_key) else {
         return Ok(());
     };
     state.feedback.limiter.check_key(&ip).map_err(|not_until| {

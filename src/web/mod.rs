@@ -7,8 +7,10 @@
 //! ([`response::html`] adds the ETag and answers 304 when it matches).
 
 mod assets;
+mod body;
 mod cache;
 mod charts;
+mod client;
 mod compress;
 mod dashboard;
 mod export;
@@ -69,6 +71,10 @@ pub struct AppState {
     pub client_throttle: crate::auth::LoginThrottle,
     /// Bounds password verifications running at once (memory under a login storm).
     pub verification_slots: crate::auth::VerificationSlots,
+    /// Reverse proxies whose forwarding headers name the client.
+    pub proxies: client::TrustedProxies,
+    /// How long a client may take to send a request body.
+    pub body_timeout: std::time::Duration,
     pub staff_session_hours: i64,
     /// A page whose `reviewed` date is older than this needs review.
     pub stale_after_days: i64,
@@ -132,6 +138,8 @@ pub fn build_state(config: &Config, site: Arc<Site>, bound: SocketAddr) -> anyho
         account_throttle: crate::auth::LoginThrottle::new(crate::auth::MAX_ACCOUNT_FAILURES),
         client_throttle: crate::auth::LoginThrottle::new(crate::auth::MAX_CLIENT_FAILURES),
         verification_slots: crate::auth::VerificationSlots::new(crate::auth::MAX_VERIFICATIONS_IN_FLIGHT),
+        proxies: client::TrustedProxies::parse(&config.server.trusted_proxies).map_err(anyhow::Error::msg)?,
+        body_timeout: std::time::Duration::from_secs(config.server.body_timeout_seconds.max(1)),
         staff_session_hours: config.feedback.staff_session_hours.clamp(1, 24 * 30),
         stale_after_days: config.check.stale_after_days,
         learned,
@@ -158,14 +166,23 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 /// Starts serving on `listener`; the returned server stops on SIGINT/SIGTERM after
 /// finishing the requests in flight.
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let body_timeout = state.body_timeout;
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(feedback::MAX_FORM_BYTES))
+            .app_data(web::PayloadConfig::new(body::MAX_BODY_BYTES))
             .configure(routes)
             .default_service(web::to(handlers::not_found))
             .wrap(middleware::NormalizePath::trim())
+            .wrap(middleware::from_fn(
+                move |request: actix_web::dev::ServiceRequest, next: middleware::Next<_>| async move {
+                    match body::read_in_time(request, body_timeout).await {
+                        Ok(request) => Ok(next.call(request).await?.map_into_left_body()),
+                        Err(response) => Ok(response.map_into_right_body()),
+                    }
+                },
+            ))
             .wrap_fn(|request, service| {
                 let accepted = compress::preferred_encoding(request.request());
                 let response = service.call(request);
@@ -193,6 +210,24 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
     })
     .shutdown_timeout(10)
     // Signals are handled by `serve`, installed before the server announces readiness.
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// The server that holds the socket while the content loads: every request gets 503
+/// with `Retry-After`, `/healthz` says `starting`.
+pub fn starting_server(listener: TcpListener) -> std::io::Result<Server> {
+    let server = HttpServer::new(|| {
+        App::new().wrap(security_headers()).default_service(web::to(|| async {
+            actix_web::HttpResponse::ServiceUnavailable()
+                .insert_header((header::RETRY_AFTER, "2"))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(serde_json::json!({ "status": "starting" }))
+        }))
+    })
+    .workers(1)
     .disable_signals()
     .listen(listener)?
     .run();

@@ -184,7 +184,8 @@ pub async fn login(
             "The sign-in form expired or was not sent from this site. Please try again.",
         );
     }
-    let client = request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let client = state.proxies.client_address(&request).map(super::client::rate_key);
+    let client = client.map(|ip| ip.to_string()).unwrap_or_default();
     let account_key = format!("email:{}", email.to_lowercase());
     let client_key = format!("ip:{client}");
     if check_rate(&state, &request).is_err() {

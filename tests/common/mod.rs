@@ -85,14 +85,19 @@ impl Server {
             .spawn()
             .expect("start quire");
         let stdout = child.stdout.take().expect("stdout");
-        // The server prints this line once its socket accepts connections.
+        // The server prints "starting on" when it holds the socket (answering 503 while
+        // the content loads), then "listening on" once it serves.
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read stdout");
-        let base = line
-            .trim()
-            .strip_prefix("quire: listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_string();
+        let base = loop {
+            line.clear();
+            let read = reader.read_line(&mut line).expect("read stdout");
+            assert!(read > 0, "quire exited before it was ready");
+            if let Some(base) = line.trim().strip_prefix("quire: listening on ") {
+                break base.to_string();
+            }
+            assert!(line.starts_with("quire: starting on "), "unexpected line: {line:?}");
+        };
         Self { child, base, data }
     }
 
