@@ -252,7 +252,7 @@ async fn views_and_contact_clicks_are_counted_per_day() {
         .send()
         .await
         .expect("bot view");
-    let contact = client.get(server.url("/contact?page=configure-quire")).send().await.expect("contact");
+    let contact = navigate(&client, &server, "/contact?page=configure-quire").await;
     assert_eq!(contact.status(), 303);
     assert_eq!(contact.headers()[header::LOCATION], "mailto:support@example.com");
     let store = store_of(&server);
@@ -575,4 +575,102 @@ async fn behind_a_trusted_proxy_each_customer_has_their_own_limit() {
     let direct = Server::start_with_config(&sample_content(), limits);
     assert_eq!(votes_until_limited(&direct, "198.51.100.1").await, 3);
     assert_eq!(votes_until_limited(&direct, "198.51.100.2").await, 0, "a forged header is ignored");
+}
+
+/// A reader's browser following a link on one of the site's pages.
+async fn navigate(client: &reqwest::Client, server: &Server, path: &str) -> reqwest::Response {
+    client
+        .get(server.url(path))
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "navigate")
+        .header("sec-fetch-dest", "document")
+        .header(header::REFERER, server.url("/articles/configure-quire"))
+        .send()
+        .await
+        .expect("navigate")
+}
+
+#[tokio::test]
+async fn only_readers_count_as_views_votes_and_escalations() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    // One real view, then requests that are not a reader looking at the page.
+    navigate(&client, &server, "/articles/search-tips").await;
+    let not_readers = [
+        "curl/8.5.0",
+        "Python-urllib/3.11",
+        "Go-http-client/1.1",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
+        "Scrapy/2.11.0 (+https://scrapy.org)",
+        "Mozilla/5.0 (compatible; Google-InspectionTool/1.0;)",
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "",
+    ];
+    for agent in not_readers {
+        client.get(server.url("/articles/search-tips")).header(header::USER_AGENT, agent).send().await.expect("bot");
+    }
+    client.head(server.url("/articles/search-tips")).send().await.expect("head");
+    client.get(server.url("/articles/search-tips")).header("sec-fetch-dest", "image").send().await.expect("embed");
+    client.get(server.url("/articles/search-tips")).header("sec-purpose", "prefetch").send().await.expect("prefetch");
+
+    // A FAQ page view is a view of each of its questions; the page is no row of its own.
+    navigate(&client, &server, "/faq/quire").await;
+
+    // Escalations: a navigation from a help page counts once per reader, page and day;
+    // an image tag on another site, a HEAD and a bot count nothing.
+    for _ in 0..3 {
+        navigate(&client, &server, "/contact?page=search-tips").await;
+    }
+    client
+        .get(server.url("/contact?page=search-tips"))
+        .header("sec-fetch-site", "cross-site")
+        .header("sec-fetch-dest", "image")
+        .send()
+        .await
+        .expect("image tag elsewhere");
+    client.get(server.url("/contact?page=search-tips")).send().await.expect("no referer, no metadata");
+    client.head(server.url("/contact?page=search-tips")).send().await.expect("head");
+
+    // Votes from scripts are thanked and not stored.
+    for agent in ["curl/8.5.0", ""] {
+        let vote = post(&client, &server, "/feedback", "page=search-tips&helpful=yes")
+            .header(header::USER_AGENT, agent)
+            .send()
+            .await
+            .expect("script vote");
+        assert_eq!(vote.status(), 200, "{agent:?} is thanked");
+    }
+    let store = store_of(&server);
+    assert_eq!(store.vote_total().expect("total"), 0);
+
+    let faq_questions: Vec<String> = {
+        let library = quire::content::load(&sample_content(), &quire::content::LoadOptions::default());
+        let faq = library.faqs.iter().find(|f| f.slug == "quire").expect("the sample FAQ page");
+        faq.questions.iter().map(|q| format!("quire#{}", q.id)).collect()
+    };
+    let settled = eventually(Duration::from_secs(12), || async {
+        let counts = store.counts_between(0, i64::MAX).expect("counts");
+        counts.iter().any(|c| c.page == "search-tips" && c.views == 1 && c.escalations == 1)
+            && faq_questions.iter().all(|q| counts.iter().any(|c| &c.page == q && c.views == 1))
+            && store.excluded_between(0, i64::MAX).expect("excluded") == 11
+    })
+    .await;
+    let counts = store.counts_between(0, i64::MAX).expect("counts");
+    assert!(settled, "{counts:?}, excluded {:?}", store.excluded_between(0, i64::MAX));
+    assert!(counts.iter().all(|c| c.page != "quire"), "no row for the FAQ page itself: {counts:?}");
+    let search_tips = counts.iter().find(|c| c.page == "search-tips").expect("row");
+    assert_eq!((search_tips.views, search_tips.escalations), (1, 1));
+
+    // Staff see how much was left out.
+    let session = common::staff_session(&client, &server).await;
+    let overview = client
+        .get(server.url("/staff"))
+        .header(header::COOKIE, session)
+        .send()
+        .await
+        .expect("overview")
+        .text()
+        .await
+        .expect("body");
+    assert!(overview.contains("Not counted as views: 11 page requests"), "{overview}");
 }

@@ -47,7 +47,10 @@ async fn every_page_type_renders() {
     assert!(article.contains(r#"<nav class="toc""#), "table of contents");
     assert!(article.contains(r#"<time datetime="2026-11-20">November 20, 2026</time>"#));
     assert!(article.contains("Related articles"));
-    assert!(article.contains(r#"href="mailto:support@example.com""#), "contact support link");
+    // Every contact link goes through /contact (which counts the escalation), never
+    // straight to the support address.
+    assert!(article.contains(r#"href="/contact?page=tables-and-code""#), "contact support link");
+    assert!(!article.contains("mailto:support@example.com"), "no uncounted contact link");
     assert!(article.contains(r#"<meta name="description" content="The Markdown features Quire supports"#));
     assert!(article.contains(r#"<link rel="canonical" href="http://127.0.0.1:"#));
     assert!(article.contains(r#"<meta property="og:type" content="article">"#));

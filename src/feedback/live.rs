@@ -34,9 +34,32 @@ impl Tally {
 #[derive(Default)]
 pub struct CounterBuffer {
     pending: Mutex<HashMap<(String, i64), (u64, u64)>>,
+    /// Requests for pages not counted as views (bots, scripts, prefetches), per day.
+    excluded: Mutex<HashMap<i64, u64>>,
 }
 
 impl CounterBuffer {
+    /// Counts a page request that is not a reader's view.
+    pub fn exclude(&self, day: i64) {
+        if let Ok(mut excluded) = self.excluded.lock() {
+            *excluded.entry(day).or_default() += 1;
+        }
+    }
+
+    /// Takes the pending excluded counts: `(day, requests)`.
+    pub fn drain_excluded(&self) -> Vec<(i64, u64)> {
+        self.excluded.lock().map(|mut excluded| excluded.drain().collect()).unwrap_or_default()
+    }
+
+    /// Puts back excluded counts that could not be written.
+    pub fn restore_excluded(&self, increments: Vec<(i64, u64)>) {
+        if let Ok(mut excluded) = self.excluded.lock() {
+            for (day, requests) in increments {
+                *excluded.entry(day).or_default() += requests;
+            }
+        }
+    }
+
     pub fn add(&self, page: &str, day: i64, counter: super::Counter) {
         if let Ok(mut pending) = self.pending.lock() {
             let entry = pending.entry((page.to_string(), day)).or_default();

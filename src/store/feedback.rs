@@ -99,6 +99,32 @@ impl Store {
         })
     }
 
+    /// Adds page requests that were not counted as views, per day: `(day, requests)`.
+    pub fn add_excluded(&self, increments: &[(i64, u64)]) -> Result<()> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "INSERT INTO excluded_days (day, requests) VALUES (?1, ?2)
+                 ON CONFLICT (day) DO UPDATE SET requests = requests + ?2",
+            )?;
+            for (day, requests) in increments {
+                statement.execute(params![day, *requests as i64])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Page requests not counted as views in `[from_day, to_day)`.
+    pub fn excluded_between(&self, from_day: i64, to_day: i64) -> Result<u64> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COALESCE(SUM(requests), 0) FROM excluded_days WHERE day >= ?1 AND day < ?2",
+                params![from_day, to_day],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+        })
+    }
+
     /// Number of current votes (for tests and the overview).
     pub fn vote_total(&self) -> Result<u64> {
         self.with(|c| c.query_row("SELECT COUNT(*) FROM votes", [], |r| r.get::<_, i64>(0)).map(|n| n as u64))

@@ -77,6 +77,14 @@ fn migrations() -> Migrations<'static> {
                 PRIMARY KEY (normalized, page)
             ) WITHOUT ROWID;",
         ),
+        // 4: requests not counted as views (crawlers, scripts, prefetches), per day, so
+        // staff can see how much was left out.
+        M::up(
+            "CREATE TABLE excluded_days (
+                day INTEGER PRIMARY KEY,        -- days since 1970-01-01, UTC
+                requests INTEGER NOT NULL DEFAULT 0
+            );",
+        ),
     ])
 }
 

@@ -50,6 +50,8 @@ pub struct FeedbackState {
     pub count_refresh: Duration,
     pub tally: Tally,
     pub counters: Arc<CounterBuffer>,
+    /// Who escalated from which page today (one escalation per reader, page and day).
+    pub escalated: EscalationLog,
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
@@ -66,6 +68,7 @@ impl FeedbackState {
             count_refresh: Duration::from_secs(config.feedback.public_counts_refresh_seconds),
             tally,
             counters,
+            escalated: EscalationLog::default(),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             secure_cookies: config.base_url(None).starts_with("https://"),
         })
@@ -161,20 +164,38 @@ fn url_path(url: &str) -> &str {
     rest.find('/').map(|i| &rest[i..]).unwrap_or("/")
 }
 
-/// Whether the user agent says it is a crawler or a script; such visits and votes are
-/// not counted.
+/// Whether the request comes from a crawler, a link-preview fetcher or a script rather
+/// than a person's browser: a user agent on the maintained `isbot` pattern list (search
+/// engines, previews, curl, Python, Go, headless browsers, …) or no user agent at all.
+/// Such requests are not counted as views, votes or escalations.
 pub fn is_bot(request: &HttpRequest) -> bool {
-    let agent = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let agent = agent.to_ascii_lowercase();
-    ["bot", "crawl", "spider", "slurp", "facebookexternalhit", "preview", "python-requests", "wget"]
-        .iter()
-        .any(|marker| agent.contains(marker))
+    static BOTS: std::sync::LazyLock<isbot::Bots> = std::sync::LazyLock::new(isbot::Bots::default);
+    let agent = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").trim();
+    agent.is_empty() || BOTS.is_bot(agent)
 }
 
-/// Counts a page view (not for bots); written in the next batch.
-pub fn count_view(state: &AppState, request: &HttpRequest, page: &str) {
-    if !is_bot(request) {
-        state.feedback.counters.add(page, day_of(now()), Counter::View);
+/// Whether a page request is a reader's view: a `GET` (not `HEAD`) that a browser makes
+/// to show the page (`Sec-Fetch-Dest: document` when the browser sends fetch metadata,
+/// so prefetches and embeds do not count), not from a bot.
+pub fn is_reader_view(request: &HttpRequest) -> bool {
+    let fetch_dest = request.headers().get("sec-fetch-dest").and_then(|v| v.to_str().ok());
+    request.method() == actix_web::http::Method::GET
+        && fetch_dest.is_none_or(|dest| dest == "document")
+        && request.headers().get("purpose").is_none_or(|v| v != "prefetch")
+        && request.headers().get("sec-purpose").is_none_or(|v| !v.to_str().unwrap_or("").contains("prefetch"))
+        && !is_bot(request)
+}
+
+/// Counts a view of `pages` (an article, or every question a FAQ page shows) when the
+/// request is a reader's view; otherwise counts it as excluded, for the dashboard.
+pub fn count_view(state: &AppState, request: &HttpRequest, pages: &[String]) {
+    let day = day_of(now());
+    if is_reader_view(request) {
+        for page in pages {
+            state.feedback.counters.add(page, day, Counter::View);
+        }
+    } else {
+        state.feedback.counters.exclude(day);
     }
 }
 
@@ -501,19 +522,73 @@ pub struct ContactParams {
 }
 
 /// `GET /contact?page=…`: counts an escalation from that page, then goes to support.
+///
+/// Counted only when a reader's browser navigates here from one of this site's pages
+/// (fetch metadata, else the `Referer`): an image tag or a link on another site, a
+/// `HEAD`, a bot or a prefetch counts nothing. One escalation per reader, page and day,
+/// within the per-address rate limit. The redirect happens in every case.
 pub async fn contact(
     request: HttpRequest,
     state: web::Data<AppState>,
     params: web::Query<ContactParams>,
 ) -> HttpResponse {
     let version = state.site.current();
-    if target(&version.library, &params.page).is_some() && !is_bot(&request) {
-        state.feedback.counters.add(&params.page, day_of(now()), Counter::Escalation);
+    if target(&version.library, &params.page).is_some()
+        && is_escalation(&request)
+        && check_rate(&state, &request).is_ok()
+    {
+        let reader = request
+            .cookie(VISITOR_COOKIE)
+            .map(|c| state.feedback.key.visitor_id(c.value()))
+            .or_else(|| state.proxies.client_address(&request).map(|ip| super::client::rate_key(ip).to_string()))
+            .unwrap_or_default();
+        let day = day_of(now());
+        if state.feedback.escalated.first_today(&reader, &params.page, day) {
+            state.feedback.counters.add(&params.page, day, Counter::Escalation);
+        }
     }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, state.info.support_url.as_str()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish()
+}
+
+/// Whether a `/contact` request is a reader following a contact link on this site.
+fn is_escalation(request: &HttpRequest) -> bool {
+    if !is_reader_view(request) {
+        return false;
+    }
+    let header_value = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header_value("sec-fetch-site") {
+        return site == "same-origin" && header_value("sec-fetch-mode").is_none_or(|mode| mode == "navigate");
+    }
+    let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    header_value("referer").and_then(url_host).is_some_and(|referer_host| !host.is_empty() && referer_host == host)
+}
+
+/// Remembers who escalated from which page today, so a reader clicking "Contact
+/// support" five times counts once. Forgets everything when the day changes.
+#[derive(Default)]
+pub struct EscalationLog {
+    seen: std::sync::Mutex<(i64, std::collections::HashSet<(String, String)>)>,
+}
+
+impl EscalationLog {
+    /// Largest number of (reader, page) pairs kept for one day; beyond it every further
+    /// escalation of the day is counted (memory stays bounded under a flood).
+    const MAX_ENTRIES: usize = 200_000;
+
+    /// True the first time `reader` escalates from `page` on `day`.
+    pub fn first_today(&self, reader: &str, page: &str, day: i64) -> bool {
+        let Ok(mut seen) = self.seen.lock() else { return true };
+        if seen.0 != day {
+            *seen = (day, std::collections::HashSet::new());
+        }
+        if seen.1.len() >= Self::MAX_ENTRIES {
+            return true;
+        }
+        seen.1.insert((reader.to_string(), page.to_string()))
+    }
 }
 
 /// Sets the cookie that tells the next page's vote form the reader came from search.
@@ -602,6 +677,15 @@ pub fn spawn_counter_writer(
 /// Writes the buffered view and escalation counts; on failure they go back into the
 /// buffer for the next attempt.
 fn write_counts(store: &crate::store::Store, counters: &CounterBuffer) {
+    let excluded = counters.drain_excluded();
+    if !excluded.is_empty() {
+        if let Err(err) = store.add_excluded(&excluded) {
+            if !crate::store::is_unavailable(&err) {
+                tracing::error!("cannot write excluded request counts: {err:#}");
+            }
+            counters.restore_excluded(excluded);
+        }
+    }
     let batch = counters.drain();
     if batch.is_empty() {
         return;

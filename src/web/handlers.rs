@@ -93,7 +93,7 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
         };
     };
     let article = &library.articles[index];
-    feedback::count_view(&state, &request, &article.slug);
+    feedback::count_view(&state, &request, std::slice::from_ref(&article.slug));
     let (arrival, _) = feedback::arrival_of(&request);
     let count_text = state.feedback.public_count(&article.slug);
     // The arrival is part of the key; the stamp is what may change under the same key.
@@ -103,6 +103,7 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
         let category = &library.categories[article.category];
         let mut layout = pages::layout(&state, &article.url(), &article.title, article.summary.as_deref());
         layout.og_type = "article";
+        layout.support_url = feedback::contact_url(&article.slug);
         let toc = if article.rendered.toc.len() >= 3 { article.rendered.toc.clone() } else { Vec::new() };
         let page = ArticlePage {
             layout,
@@ -134,7 +135,10 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
     let Some(faq) = library.faq(&slug) else {
         return not_found_page(&request, &state);
     };
-    feedback::count_view(&state, &request, &faq.slug);
+    // A view of a FAQ page is a view of each question it shows: votes and escalations
+    // are per question, so their rates need views per question.
+    let question_keys: Vec<String> = faq.questions.iter().map(|q| format!("{}#{}", faq.slug, q.id)).collect();
+    feedback::count_view(&state, &request, &question_keys);
     let (arrival, _) = feedback::arrival_of(&request);
     let counts: Vec<Option<String>> =
         faq.questions.iter().map(|q| state.feedback.public_count(&format!("{}#{}", faq.slug, q.id))).collect();

@@ -49,7 +49,9 @@ impl Layout {
             css_url: assets::url("quire.css"),
             js_url: assets::url("quire.js"),
             favicon_url: assets::url("favicon.svg"),
-            support_url: info.support_url.clone(),
+            // Every contact link goes through `/contact`, which counts the escalation
+            // (when it comes from a help page) and redirects to the support address.
+            support_url: "/contact".to_string(),
             header_search: true,
             query: String::new(),
             noindex: false,

@@ -64,6 +64,9 @@ impl Browser {
                     "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display()),
                     // Smooth scrolling would move elements while WebDriver clicks them.
                     "--force-prefers-reduced-motion".to_string(),
+                    // A customer's desktop Chrome: "HeadlessChrome" is rightly not
+                    // counted as a reader by the feedback numbers.
+                    format!("--user-agent={}", super::BROWSER_USER_AGENT),
                 ],
             },
             "goog:loggingPrefs": { "browser": "ALL" },

@@ -190,10 +190,16 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The user agent of a customer's browser, sent by the test clients (a request without
+/// one is counted as a script, not a reader).
+pub const BROWSER_USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
 /// An HTTP client that neither follows redirects nor decompresses, so tests see
-/// exactly what the server sent.
+/// exactly what the server sent. It presents itself as a customer's browser.
 pub fn raw_client() -> reqwest::Client {
     reqwest::Client::builder()
+        .user_agent(BROWSER_USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .no_gzip()
         .no_brotli()

@@ -312,6 +312,12 @@ fn page_row(key: &str, info: Option<&PageInfo>, m: &Metrics, attention: &Attenti
     }
 }
 
+/// Whether `key` is a FAQ page whose questions are in the catalog (`key#question`).
+fn is_live_faq_page(catalog: &BTreeMap<String, PageInfo>, key: &str) -> bool {
+    let prefix = format!("{key}#");
+    catalog.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
+}
+
 /// Every published page (and removed pages that still have numbers), with metrics.
 fn page_rows(
     catalog: &BTreeMap<String, PageInfo>,
@@ -322,6 +328,9 @@ fn page_rows(
     let empty = Metrics::new(scale);
     let keys: std::collections::BTreeSet<&String> = catalog.keys().chain(pages.keys()).collect();
     keys.into_iter()
+        // A live FAQ page's own key (views counted before views were per question) is
+        // not a page of its own: its questions are.
+        .filter(|key| catalog.contains_key(*key) || !is_live_faq_page(catalog, key))
         .map(|key| {
             let info = catalog.get(key);
             let m = pages.get(key).unwrap_or(&empty);

@@ -15,6 +15,8 @@ struct OverviewPage {
     gaps: Vec<QueryRow>,
     open_items: u64,
     categories: Vec<CategoryRow>,
+    /// Page requests not counted as views (bots, scripts, prefetches).
+    excluded_requests: u64,
 }
 
 /// One category's totals for the period.
@@ -57,7 +59,10 @@ pub async fn overview(
         })
         .collect();
     let store = Arc::clone(&state.store);
-    let open_items = crate::web::blocking(move || store.open_inbox_count()).await?;
+    let (first_day, end_day) = (chosen.period.first_day(), chosen.period.end_day());
+    let (open_items, excluded_requests) =
+        crate::web::blocking(move || Ok((store.open_inbox_count()?, store.excluded_between(first_day, end_day)?)))
+            .await?;
     let page = OverviewPage {
         layout: staff_layout(&state, "/staff", "Dashboard"),
         frame: frame(&session, &chosen, "/staff", "overview"),
@@ -69,6 +74,7 @@ pub async fn overview(
         gaps: query_rows(computed.search.top_zero_result(5)),
         open_items,
         categories,
+        excluded_requests,
     };
     staff_html(&page)
 }
