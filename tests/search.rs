@@ -205,3 +205,74 @@ async fn repeated_searches_are_each_logged_and_follow_content_changes() {
     let logged = store.recent_searches(100).expect("read");
     assert_eq!(logged.iter().filter(|s| s.query == "search tips").count(), 2, "{logged:?}");
 }
+
+#[tokio::test]
+async fn clicks_cannot_be_forged_and_mark_only_the_page_they_led_to() {
+    let server = Server::start(&sample_content());
+    let client = raw_client();
+    let results = page(&server, &[("q", "front matter")]).await;
+    let click = results
+        .split("href=\"")
+        .find(|rest| rest.starts_with("/search/click?"))
+        .and_then(|rest| rest.split('"').next())
+        .expect("a result link")
+        .replace("&#38;", "&");
+    let store = Store::open(server.data.path()).expect("database");
+    let search_id = store.recent_searches(1).expect("read")[0].id;
+
+    // A forged id (any number) is redirected but records nothing.
+    let forged = format!("/search/click?sid={search_id}&rank=1&to=%2Farticles%2Fsearch-tips");
+    assert_eq!(client.get(server.url(&forged)).send().await.expect("forged").status(), 303);
+    assert_eq!(store.search(search_id).expect("read").expect("row").clicked_url, None, "forged id ignored");
+
+    // The real link records its click once; a second click of the same search does not
+    // overwrite or add to it.
+    let opened = client.get(server.url(&click)).send().await.expect("click");
+    assert_eq!(opened.status(), 303);
+    let target = opened.headers()["location"].to_str().expect("location").to_string();
+    let cookie = common::cookie_pair(&common::set_cookie(&opened, "quire_search").expect("search cookie"));
+    let again = click.replace(&format!("to={}", target), "to=/articles/search-tips");
+    client.get(server.url(&again)).send().await.expect("second click");
+    assert_eq!(store.search(search_id).expect("read").expect("row").clicked_url.as_deref(), Some(target.as_str()));
+
+    // A search that found nothing has no click to record.
+    page(&server, &[("q", "zzqxv")]).await;
+    let nothing = store.recent_searches(1).expect("read")[0].clone();
+    assert_eq!(nothing.result_count, 0);
+    // A suggestion "pick" of a page its query does not find records no click either.
+    client.get(server.url("/search/click?q=zzqxv&rank=1&to=%2Farticles%2Fsearch-tips")).send().await.expect("pick");
+    assert!(store
+        .recent_searches(5)
+        .expect("read")
+        .iter()
+        .all(|s| s.clicked_url.as_deref() != Some("/articles/search-tips")));
+
+    // The page the search led to is "from search"; another page read afterwards is not.
+    let arrival = |html: &str| {
+        html.split(r#"name="arrival" value=""#).nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("").to_string()
+    };
+    let referer = server.url("/articles/search-tips");
+    let led_to = client
+        .get(server.url(&target))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(reqwest::header::REFERER, &referer)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(arrival(&led_to), "search");
+    let other = if target == "/articles/faq-pages" { "/articles/tables-and-code" } else { "/articles/faq-pages" };
+    let browsed = client
+        .get(server.url(other))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(reqwest::header::REFERER, server.url(&target))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(arrival(&browsed), "browse", "a page reached by browsing after a search is not from search");
+}

@@ -270,11 +270,13 @@ impl Store {
         })
     }
 
-    /// Records which result of search `id` was opened; false when there is no such search.
+    /// Records which result of search `id` was opened. Only the first click of a search
+    /// counts, and only for a search that found something; false otherwise.
     pub fn record_click(&self, id: i64, url: &str, rank: u32) -> Result<bool> {
         self.with(|c| {
             let changed = c.execute(
-                "UPDATE search_log SET clicked_url = ?2, clicked_rank = ?3 WHERE id = ?1",
+                "UPDATE search_log SET clicked_url = ?2, clicked_rank = ?3
+                 WHERE id = ?1 AND clicked_url IS NULL AND result_count > 0",
                 params![id, url, rank],
             )?;
             Ok(changed > 0)
@@ -334,6 +336,16 @@ mod tests {
             .expect("insert");
         assert!(store.record_click(id, "/articles/reset", 2).expect("click"));
         assert!(!store.record_click(id + 100, "/articles/reset", 1).expect("no such search"));
+        assert!(!store.record_click(id, "/articles/other", 1).expect("second click"), "one click per search");
+        let nothing = store
+            .record_search(&SearchRecord {
+                query: "zzz",
+                normalized: "zzz",
+                result_count: 0,
+                source: SearchSource::Page,
+            })
+            .expect("insert");
+        assert!(!store.record_click(nothing, "/articles/reset", 1).expect("click"), "nothing to click");
         let logged = store.search(id).expect("read").expect("row");
         assert_eq!(logged.normalized, "password reset");
         assert_eq!(logged.clicked_url.as_deref(), Some("/articles/reset"));
@@ -342,7 +354,7 @@ mod tests {
         drop(store);
         // Reopening runs the migrations again without harm and keeps the data.
         let reopened = Store::open(dir.path()).expect("reopen");
-        assert_eq!(reopened.recent_searches(10).expect("read").len(), 1);
+        assert_eq!(reopened.recent_searches(10).expect("read").len(), 2);
     }
 
     #[test]

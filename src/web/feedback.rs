@@ -119,19 +119,31 @@ pub fn target(library: &Library, key: &str) -> Option<FeedbackTarget> {
 
 /// How the reader of the page being served arrived, from the `Referer` and the search
 /// click cookie; carried in the vote form (the search id itself travels in the cookie,
-/// so the page stays the same for every reader who arrived the same way).
-pub fn arrival_of(request: &HttpRequest) -> (Arrival, Option<i64>) {
+/// so the page stays the same for every reader who arrived the same way). The cookie
+/// names the one page the search result led to: a page reached afterwards by browsing
+/// is not "from search".
+pub fn arrival_of(request: &HttpRequest, key: &ServerKey) -> (Arrival, Option<i64>) {
     let host = request.connection_info().host().to_string();
     let referer = request.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).unwrap_or("");
     let same_site = url_host(referer).is_some_and(|h| h == host);
-    let search_id = request.cookie(SEARCH_COOKIE).and_then(|c| c.value().parse::<i64>().ok());
-    if same_site && (search_id.is_some() || url_path(referer).starts_with("/search")) {
+    let search_id = search_cookie_for(request, key, request.path());
+    if same_site && search_id.is_some() {
         (Arrival::Search, search_id)
+    } else if same_site && url_path(referer).starts_with("/search") {
+        (Arrival::Search, None)
     } else if same_site {
         (Arrival::Browse, None)
     } else {
         (Arrival::Direct, None)
     }
+}
+
+/// The logged search whose result led to `page`, from the signed search cookie.
+pub fn search_cookie_for(request: &HttpRequest, key: &ServerKey, page: &str) -> Option<i64> {
+    let cookie = request.cookie(SEARCH_COOKIE)?;
+    let value = key.verify(cookie.value())?;
+    let (id, target) = value.split_once('~')?;
+    (target == page).then(|| id.parse().ok()).flatten()
 }
 
 fn url_host(url: &str) -> Option<&str> {
@@ -304,11 +316,10 @@ pub async fn vote(
         return Ok(refuse(&request, StatusCode::NOT_FOUND, "no published article or FAQ answer has this key"));
     };
     let arrival = field(&fields, "arrival").and_then(Arrival::parse).unwrap_or(Arrival::Direct);
-    // The logged search that led here: set by the search click redirect as a cookie.
-    let search_id = field(&fields, "search")
-        .and_then(|s| s.parse::<i64>().ok())
-        .or_else(|| request.cookie(SEARCH_COOKIE).and_then(|c| c.value().parse::<i64>().ok()))
-        .filter(|_| arrival == Arrival::Search);
+    // The logged search that led here: only from the signed cookie the search click
+    // redirect set for this very page (a form field could name any search).
+    let page_path = target.url.split('#').next().unwrap_or(&target.url);
+    let search_id = search_cookie_for(&request, &state.feedback.key, page_path).filter(|_| arrival == Arrival::Search);
 
     // A filled honeypot field or a crawler's user agent: thank it, count nothing.
     let honeypot = field(&fields, "website").is_some_and(|v| !v.is_empty());
@@ -592,8 +603,11 @@ impl EscalationLog {
 }
 
 /// Sets the cookie that tells the next page's vote form the reader came from search.
-pub fn search_cookie(search_id: i64, secure: bool) -> Cookie<'static> {
-    Cookie::build(SEARCH_COOKIE, search_id.to_string())
+/// The cookie names the search and the page its result led to, signed so it cannot be
+/// planted with another search's id.
+pub fn search_cookie(key: &ServerKey, search_id: i64, target: &str, secure: bool) -> Cookie<'static> {
+    let target = target.split(['#', '?']).next().unwrap_or(target);
+    Cookie::build(SEARCH_COOKIE, key.sign(&format!("{search_id}~{target}")))
         .path("/")
         .http_only(true)
         .secure(secure)

@@ -94,7 +94,7 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
     };
     let article = &library.articles[index];
     feedback::count_view(&state, &request, std::slice::from_ref(&article.slug));
-    let (arrival, _) = feedback::arrival_of(&request);
+    let (arrival, _) = feedback::arrival_of(&request, &state.feedback.key);
     let count_text = state.feedback.public_count(&article.slug);
     // The arrival is part of the key; the stamp is what may change under the same key.
     let stamp = count_text.clone().unwrap_or_default();
@@ -139,7 +139,7 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
     // are per question, so their rates need views per question.
     let question_keys: Vec<String> = faq.questions.iter().map(|q| format!("{}#{}", faq.slug, q.id)).collect();
     feedback::count_view(&state, &request, &question_keys);
-    let (arrival, _) = feedback::arrival_of(&request);
+    let (arrival, _) = feedback::arrival_of(&request, &state.feedback.key);
     let counts: Vec<Option<String>> =
         faq.questions.iter().map(|q| state.feedback.public_count(&format!("{}#{}", faq.slug, q.id))).collect();
     let stamp = counts.iter().map(|c| c.as_deref().unwrap_or("")).collect::<Vec<_>>().join("|");

@@ -161,7 +161,7 @@ pub async fn page(
             .enumerate()
             .map(|(i, hit)| ResultView {
                 url: match search_id {
-                    Some(id) => click_url(id, (page_number - 1) * PAGE_SIZE + i + 1, &hit.url),
+                    Some(id) => click_url(&state.feedback.key, id, (page_number - 1) * PAGE_SIZE + i + 1, &hit.url),
                     None => hit.url.clone(),
                 },
                 title_html: hit.title_html.clone(),
@@ -241,14 +241,16 @@ async fn log_search(state: &AppState, results: &SearchResults, source: SearchSou
 
 /// The link a result points at: through `/search/click`, which records the click and
 /// redirects, so click-through works without JavaScript.
-fn click_url(search_id: i64, rank: usize, target: &str) -> String {
-    format!("/search/click?sid={search_id}&rank={rank}&to={}", encode(target))
+/// The search id is signed, so a click cannot be recorded for a search that was not
+/// shown to this reader by this server.
+fn click_url(key: &crate::auth::ServerKey, search_id: i64, rank: usize, target: &str) -> String {
+    format!("/search/click?sid={}&rank={rank}&to={}", encode(&key.sign(&search_id.to_string())), encode(target))
 }
 
 #[derive(Deserialize)]
 pub struct ClickParams {
-    /// The logged search the click belongs to (results page).
-    sid: Option<i64>,
+    /// The logged search the click belongs to (results page), signed.
+    sid: Option<String>,
     /// The query, for picks from as-you-type suggestions (not logged before).
     q: Option<String>,
     rank: Option<u32>,
@@ -272,23 +274,30 @@ pub async fn click(state: web::Data<AppState>, params: web::Query<ClickParams>) 
             .body("`to` must be the address of an article or FAQ page of this help center\n"));
     }
     let rank = rank.unwrap_or(0).min(1_000);
-    let search_id = match (sid, q) {
-        (Some(id), _) => Some(id),
+    let (search_id, rank) = match (sid, q) {
+        (Some(signed), _) => (state.feedback.key.verify(&signed).and_then(|id| id.parse::<i64>().ok()), rank),
         (None, Some(query)) if !query.trim().is_empty() => {
+            // A pick from the suggestions: the search is logged now, and the click only
+            // when the page really is among its first results.
             let version = state.site.current();
             let results = version.search.search(
                 &version.library,
                 &SearchRequest {
                     query: &query,
-                    limit: 1,
+                    limit: 10,
                     complete_last_word: true,
                     without_snippets: true,
                     ..SearchRequest::default()
                 },
             );
-            log_search(&state, &results, SearchSource::Instant).await
+            let position = results.hits.iter().position(|hit| hit.url == to);
+            let id = log_search(&state, &results, SearchSource::Instant).await;
+            match position {
+                Some(position) => (id, position as u32 + 1),
+                None => (None, rank),
+            }
         }
-        _ => None,
+        _ => (None, rank),
     };
     if let Some(id) = search_id {
         let store = Arc::clone(&state.store);
@@ -299,10 +308,11 @@ pub async fn click(state: web::Data<AppState>, params: web::Query<ClickParams>) 
             }
         }
     }
-    let mut response = HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish();
+    let mut response = HttpResponse::SeeOther().insert_header((header::LOCATION, to.as_str())).finish();
     if let Some(id) = search_id {
         // The article's vote form learns from this that its reader came from search.
-        response.add_cookie(&super::feedback::search_cookie(id, state.feedback.secure_cookies))?;
+        let cookie = super::feedback::search_cookie(&state.feedback.key, id, &to, state.feedback.secure_cookies);
+        response.add_cookie(&cookie)?;
     }
     Ok(response)
 }
