@@ -24,6 +24,11 @@ fn post(client: &reqwest::Client, server: &Server, path: &str, body: &str) -> re
         .body(body.to_string())
 }
 
+/// The `quire_visitor=…` pair a vote response set.
+fn visitor_pair(response: &reqwest::Response) -> String {
+    set_cookie(response, "quire_visitor").expect("visitor cookie").split(';').next().expect("pair").to_string()
+}
+
 fn store_of(server: &Server) -> Store {
     Store::open(server.data.path()).expect("open the server's database")
 }
@@ -48,7 +53,16 @@ async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
     let cookie = set_cookie(&response, "quire_visitor").expect("visitor cookie");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
 
-    let follow_up = client.get(server.url(&location)).send().await.expect("follow-up").text().await.expect("body");
+    let visitor = cookie.split(';').next().expect("pair").to_string();
+    let follow_up = client
+        .get(server.url(&location))
+        .header(header::COOKIE, &visitor)
+        .send()
+        .await
+        .expect("follow-up")
+        .text()
+        .await
+        .expect("body");
     assert!(follow_up.contains("How easy was it to solve your problem"), "effort question");
     assert_eq!(follow_up.matches(r#"name="effort""#).count(), 7, "a 7-point scale by default");
     assert!(follow_up.contains(r#"value="missing-steps""#) && follow_up.contains("Contact support"));
@@ -56,7 +70,11 @@ async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
 
     let details =
         format!("ticket={ticket}&effort=6&reason=missing-steps&reason=outdated&comment=Step+3+fails+on+Windows");
-    let response = post(&client, &server, "/feedback/details", &details).send().await.expect("details");
+    let response = post(&client, &server, "/feedback/details", &details)
+        .header(header::COOKIE, &visitor)
+        .send()
+        .await
+        .expect("details");
     assert_eq!(response.status(), 200);
     let thanks = response.text().await.expect("body");
     assert!(thanks.contains("Thank you") && thanks.contains("/contact?page=install-and-run"), "{thanks}");
@@ -110,12 +128,14 @@ async fn javascript_flow_answers_with_the_next_step_as_json() {
         .await
         .expect("vote");
     assert_eq!(response.status(), 200);
+    let visitor = visitor_pair(&response);
     let json: serde_json::Value = response.json().await.expect("json");
     let ticket = json["ticket"].as_str().expect("ticket").to_string();
     let html = json["html"].as_str().expect("html");
     assert!(html.contains(r#"name="effort""#) && !html.contains(r#"name="reason""#), "effort only after yes");
     let response = post(&client, &server, "/feedback/details", &format!("ticket={ticket}&effort=2"))
         .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, &visitor)
         .send()
         .await
         .expect("details");
@@ -185,6 +205,7 @@ async fn bad_values_are_refused_with_what_is_accepted() {
         .send()
         .await
         .expect("vote");
+    let visitor = visitor_pair(&vote);
     let ticket = vote.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
     let long_comment = "x".repeat(2_001);
     let bad_details = [
@@ -194,7 +215,11 @@ async fn bad_values_are_refused_with_what_is_accepted() {
         (format!("ticket={ticket}&comment={long_comment}"), "at most 2000"),
     ];
     for (body, message) in bad_details {
-        let response = post(&client, &server, "/feedback/details", &body).send().await.expect("post");
+        let response = post(&client, &server, "/feedback/details", &body)
+            .header(header::COOKIE, &visitor)
+            .send()
+            .await
+            .expect("post");
         assert_eq!(response.status(), 400);
         let text = response.text().await.expect("body");
         assert!(text.contains(message), "{text}");
@@ -673,4 +698,52 @@ async fn only_readers_count_as_views_votes_and_escalations() {
         .await
         .expect("body");
     assert!(overview.contains("Not counted as views: 11 page requests"), "{overview}");
+}
+
+#[tokio::test]
+async fn vote_tickets_are_bound_to_the_voter_the_answer_and_a_day() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    let vote = |body: &'static str, cookie: Option<String>| {
+        let mut request = post(&client, &server, "/feedback", body).header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send()
+    };
+    let no = vote("page=search-tips&helpful=no", None).await.expect("vote");
+    let ann = visitor_pair(&no);
+    let ticket = no.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
+    let details = |cookie: &str, ticket: &str| {
+        post(&client, &server, "/feedback/details", &format!("ticket={ticket}&effort=7&comment=mine"))
+            .header(header::COOKIE, cookie.to_string())
+            .send()
+    };
+    // Someone else holding the ticket cannot write into Ann's vote.
+    let bob = visitor_pair(&vote("page=install-and-run&helpful=yes", None).await.expect("vote"));
+    assert_eq!(details(&bob, &ticket).await.expect("post").status(), 404);
+    assert_eq!(details("quire_visitor=nobody", &ticket).await.expect("post").status(), 404);
+
+    // The follow-up does not move the vote's time.
+    let store = store_of(&server);
+    let at_before =
+        store.votes_between(0, i64::MAX).expect("votes").iter().find(|v| v.page == "search-tips").expect("vote").at;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(details(&ann, &ticket).await.expect("post").status(), 200);
+    let vote_row =
+        store.votes_between(0, i64::MAX).expect("votes").into_iter().find(|v| v.page == "search-tips").expect("vote");
+    assert_eq!((vote_row.at, vote_row.comment.as_deref()), (at_before, Some("mine")));
+
+    // Ann changes her answer: the old "No" ticket cannot annotate her "Yes".
+    vote("page=search-tips&helpful=yes", Some(ann.clone())).await.expect("revote");
+    assert_eq!(details(&ann, &ticket).await.expect("post").status(), 404);
+
+    // A ticket older than a day is refused (made with the server's own key).
+    let key = quire::auth::ServerKey::load_or_create(server.data.path()).expect("key");
+    let id = ticket.split('.').next().expect("id");
+    let visitor = key.visitor_id(ann.trim_start_matches("quire_visitor="));
+    let old = key.sign(&format!("{id}.1.{}.{}", chrono::Utc::now().timestamp() - 25 * 3_600, &visitor[..12]));
+    assert_eq!(details(&ann, &old).await.expect("post").status(), 404);
+    let fresh = key.sign(&format!("{id}.1.{}.{}", chrono::Utc::now().timestamp(), &visitor[..12]));
+    assert_eq!(details(&ann, &fresh).await.expect("post").status(), 200, "the same ticket, fresh, works");
 }

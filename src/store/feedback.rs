@@ -161,9 +161,11 @@ impl FeedbackStore for Store {
         })
     }
 
-    fn follow_up(&self, vote: i64, follow_up: &FollowUp, at: i64) -> Result<bool> {
+    fn follow_up(&self, vote: i64, follow_up: &FollowUp, _at: i64) -> Result<bool> {
         let reasons: Vec<&str> = follow_up.reasons.iter().map(|r| r.as_str()).collect();
         let scale = follow_up.scale.unwrap_or(EffortScale { points: 7, low_is_easy: true });
+        // The vote keeps its own time: answering the follow-up a day later does not
+        // move the vote into another period.
         self.with(|c| {
             let changed = c.execute(
                 "UPDATE votes SET
@@ -171,18 +173,9 @@ impl FeedbackStore for Store {
                     effort_points = CASE WHEN ?2 IS NULL THEN effort_points ELSE ?3 END,
                     effort_low_is_easy = CASE WHEN ?2 IS NULL THEN effort_low_is_easy ELSE ?4 END,
                     reasons = CASE WHEN ?5 = '' THEN reasons ELSE ?5 END,
-                    comment = COALESCE(?6, comment),
-                    updated_at = ?7
+                    comment = COALESCE(?6, comment)
                  WHERE id = ?1",
-                params![
-                    vote,
-                    follow_up.effort,
-                    scale.points,
-                    scale.low_is_easy,
-                    reasons.join(","),
-                    follow_up.comment,
-                    at
-                ],
+                params![vote, follow_up.effort, scale.points, scale.low_is_easy, reasons.join(","), follow_up.comment,],
             )?;
             Ok(changed > 0)
         })

@@ -341,6 +341,7 @@ pub async fn vote(
         search_id,
         at: now(),
     };
+    let input_visitor = input.visitor.clone();
     let store = Arc::clone(&state.store);
     let (vote_id, counts) = super::blocking(move || {
         let id = store.cast_vote(&input)?;
@@ -349,7 +350,7 @@ pub async fn vote(
     .await?;
     state.feedback.tally.set(&target.key, counts);
 
-    let ticket = state.feedback.key.sign(&vote_id.to_string());
+    let ticket = vote_ticket(&state.feedback.key, vote_id, helpful, &input_visitor, now());
     let fragment = follow_up_fragment(&state, &target, helpful, &ticket);
     let mut response = if wants_json(&request) {
         let html = fragment.render()?;
@@ -433,17 +434,52 @@ pub fn contact_url(key: &str) -> String {
     format!("/contact?page={}", super::search::encode(key))
 }
 
-/// Resolves a vote ticket to (vote id, target); `None` when forged or stale.
-async fn ticket_target(state: &AppState, ticket: &str) -> Result<Option<(i64, bool, FeedbackTarget)>, AppError> {
-    let Some(id) = state.feedback.key.verify(ticket).and_then(|v| v.parse::<i64>().ok()) else {
+/// How long after a vote its follow-up questions may be answered.
+const TICKET_LIFETIME_SECONDS: i64 = 24 * 3_600;
+
+/// The signed ticket that lets the voter answer the follow-up questions of one vote:
+/// `id.answer.issued.visitor` with a tag. Bound to the vote, to the answer it followed
+/// (a "No" ticket cannot annotate a later "Yes"), to the voter's cookie, and to a day.
+fn vote_ticket(key: &ServerKey, vote_id: i64, helpful: bool, visitor: &str, issued: i64) -> String {
+    let visitor = visitor.get(..12).unwrap_or(visitor);
+    key.sign(&format!("{vote_id}.{}.{issued}.{visitor}", u8::from(helpful)))
+}
+
+/// Resolves a vote ticket to (vote id, answer, target); `None` when forged, expired,
+/// presented by another visitor, or for an answer the voter has since changed.
+async fn ticket_target(
+    state: &AppState,
+    request: &HttpRequest,
+    ticket: &str,
+) -> Result<Option<(i64, bool, FeedbackTarget)>, AppError> {
+    let Some(value) = state.feedback.key.verify(ticket) else {
         return Ok(None);
     };
+    let parts: Vec<&str> = value.split('.').collect();
+    let [id, answer, issued, visitor] = parts[..] else {
+        return Ok(None);
+    };
+    let (Ok(id), Ok(issued)) = (id.parse::<i64>(), issued.parse::<i64>()) else {
+        return Ok(None);
+    };
+    let helpful = answer == "1";
+    let age = now() - issued;
+    if !(0..=TICKET_LIFETIME_SECONDS).contains(&age) {
+        return Ok(None);
+    }
+    let presenter = request.cookie(VISITOR_COOKIE).map(|c| state.feedback.key.visitor_id(c.value()));
+    if presenter.is_none_or(|p| !p.starts_with(visitor)) {
+        return Ok(None);
+    }
     let store = Arc::clone(&state.store);
     let Some(vote) = super::blocking(move || store.vote(id)).await? else {
         return Ok(None);
     };
+    if vote.helpful != helpful {
+        return Ok(None);
+    }
     let version = state.site.current();
-    Ok(target(&version.library, &vote.page).map(|t| (id, vote.helpful, t)))
+    Ok(target(&version.library, &vote.page).map(|t| (id, helpful, t)))
 }
 
 #[derive(serde::Deserialize)]
@@ -458,7 +494,7 @@ pub async fn follow_up_page(
     state: web::Data<AppState>,
     params: web::Query<TicketParams>,
 ) -> Result<HttpResponse, AppError> {
-    let Some((_, helpful, target)) = ticket_target(&state, &params.ticket).await? else {
+    let Some((_, helpful, target)) = ticket_target(&state, &request, &params.ticket).await? else {
         return Ok(refuse(&request, StatusCode::NOT_FOUND, "this feedback link is not valid"));
     };
     let fragment = follow_up_fragment(&state, &target, helpful, &params.ticket);
@@ -485,7 +521,7 @@ pub async fn details(
     }
     let fields = form_fields(&body);
     let ticket = field(&fields, "ticket").unwrap_or_default().to_string();
-    let Some((id, helpful, target)) = ticket_target(&state, &ticket).await? else {
+    let Some((id, helpful, target)) = ticket_target(&state, &request, &ticket).await? else {
         return Ok(refuse(&request, StatusCode::NOT_FOUND, "this feedback link is not valid"));
     };
     let scale = state.feedback.scale;
