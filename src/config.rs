@@ -81,6 +81,9 @@ pub struct FeedbackConfig {
     pub writes_per_minute: u32,
     /// Hours a staff session lasts.
     pub staff_session_hours: i64,
+    /// A vote counts only from a visitor whose cookie a page view set at least this
+    /// many seconds earlier (scripts that post votes without reading are not counted).
+    pub min_seconds_before_vote: i64,
 }
 
 impl Default for FeedbackConfig {
@@ -93,6 +96,7 @@ impl Default for FeedbackConfig {
             comment_retention_days: 180,
             writes_per_minute: 30,
             staff_session_hours: 12,
+            min_seconds_before_vote: 2,
         }
     }
 }

@@ -15,18 +15,31 @@ use reqwest::header;
 const OPEN_LIMITS: &str =
     "[feedback]\nwrites_per_minute = 1000000\npublic_counts = \"always\"\npublic_counts_refresh_seconds = 0\n";
 
-/// A form post as the site's own page would send it.
+/// A form post as the site's own page would send it; a vote comes from a new reader
+/// (a visitor cookie a page view set earlier).
 fn post(client: &reqwest::Client, server: &Server, path: &str, body: &str) -> reqwest::RequestBuilder {
-    client
+    let cookie = if path == "/feedback" { common::reader_cookie(server) } else { String::new() };
+    post_as(client, server, path, body, &cookie)
+}
+
+/// A form post with the given cookies (`name=value; …`).
+fn post_as(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    body: &str,
+    cookies: &str,
+) -> reqwest::RequestBuilder {
+    let request = client
         .post(server.url(path))
         .header(header::ORIGIN, &server.base)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body.to_string())
-}
-
-/// The `quire_visitor=…` pair a vote response set.
-fn visitor_pair(response: &reqwest::Response) -> String {
-    set_cookie(response, "quire_visitor").expect("visitor cookie").split(';').next().expect("pair").to_string()
+        .body(body.to_string());
+    if cookies.is_empty() {
+        request
+    } else {
+        request.header(header::COOKIE, cookies.to_string())
+    }
 }
 
 fn store_of(server: &Server) -> Store {
@@ -43,17 +56,16 @@ async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
     assert!(page.contains("Was this article helpful?"), "the article ends with the question");
     assert!(page.contains(r#"action="/feedback""#) && page.contains(r#"name="page" value="install-and-run""#));
 
-    let response = post(&client, &server, "/feedback", "page=install-and-run&helpful=no&arrival=browse")
+    let visitor = common::reader_cookie(&server);
+    let response = post_as(&client, &server, "/feedback", "page=install-and-run&helpful=no&arrival=browse", &visitor)
         .send()
         .await
         .expect("vote");
     assert_eq!(response.status(), 303);
     let location = response.headers()[header::LOCATION].to_str().expect("location").to_string();
     assert!(location.starts_with("/feedback?ticket="), "{location}");
-    let cookie = set_cookie(&response, "quire_visitor").expect("visitor cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(set_cookie(&response, "quire_visitor").is_none(), "votes never mint visitor cookies");
 
-    let visitor = cookie.split(';').next().expect("pair").to_string();
     let follow_up = client
         .get(server.url(&location))
         .header(header::COOKIE, &visitor)
@@ -90,7 +102,7 @@ async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
     assert_eq!(vote.scale.points, 7);
     assert_eq!(vote.revision.len(), 16, "the article's revision is recorded");
     // The database holds a keyed hash, never the cookie value itself.
-    let cookie_value = cookie.split(';').next().unwrap_or_default().trim_start_matches("quire_visitor=");
+    let cookie_value = visitor.trim_start_matches("quire_visitor=");
     let raw = std::fs::read(store.path()).expect("read db");
     let text = String::from_utf8_lossy(&raw);
     assert!(!text.contains(cookie_value) && !text.contains("127.0.0.1"), "no raw cookie or IP stored");
@@ -100,16 +112,13 @@ async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
 async fn voting_again_replaces_the_vote_and_the_public_count_follows() {
     let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
     let client = raw_client();
-    let first = post(&client, &server, "/feedback", "page=search-tips&helpful=yes").send().await.expect("vote");
-    let cookie = set_cookie(&first, "quire_visitor").expect("cookie");
-    let cookie = cookie.split(';').next().expect("pair").to_string();
-    let again = post(&client, &server, "/feedback", "page=search-tips&helpful=no")
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .expect("revote");
+    let cookie = common::reader_cookie(&server);
+    let first =
+        post_as(&client, &server, "/feedback", "page=search-tips&helpful=yes", &cookie).send().await.expect("vote");
+    assert_eq!(first.status(), 303);
+    let again =
+        post_as(&client, &server, "/feedback", "page=search-tips&helpful=no", &cookie).send().await.expect("revote");
     assert_eq!(again.status(), 303);
-    assert!(set_cookie(&again, "quire_visitor").is_none(), "the visitor keeps their id");
     post(&client, &server, "/feedback", "page=search-tips&helpful=yes").send().await.expect("another visitor");
 
     let store = store_of(&server);
@@ -122,20 +131,20 @@ async fn voting_again_replaces_the_vote_and_the_public_count_follows() {
 async fn javascript_flow_answers_with_the_next_step_as_json() {
     let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
     let client = raw_client();
-    let response = post(&client, &server, "/feedback", "page=quire%23do-i-need-a-database&helpful=yes")
+    let visitor = common::reader_cookie(&server);
+    let response = post_as(&client, &server, "/feedback", "page=quire%23do-i-need-a-database&helpful=yes", &visitor)
         .header(header::ACCEPT, "application/json")
         .send()
         .await
         .expect("vote");
     assert_eq!(response.status(), 200);
-    let visitor = visitor_pair(&response);
     let json: serde_json::Value = response.json().await.expect("json");
     let ticket = json["ticket"].as_str().expect("ticket").to_string();
     let html = json["html"].as_str().expect("html");
     assert!(html.contains(r#"name="effort""#) && !html.contains(r#"name="reason""#), "effort only after yes");
     let response = post(&client, &server, "/feedback/details", &format!("ticket={ticket}&effort=2"))
         .header(header::ACCEPT, "application/json")
-        .header(header::COOKIE, &visitor)
+        .header(header::COOKIE, visitor.clone())
         .send()
         .await
         .expect("details");
@@ -177,6 +186,7 @@ async fn cross_site_posts_are_refused() {
     let same = client
         .post(server.url("/feedback"))
         .header("sec-fetch-site", "same-origin")
+        .header(header::COOKIE, common::reader_cookie(&server))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(body)
         .send()
@@ -200,12 +210,12 @@ async fn bad_values_are_refused_with_what_is_accepted() {
         assert_eq!(response.status(), status, "{body}");
         assert!(response.text().await.expect("body").contains(message), "{body}");
     }
-    let vote = post(&client, &server, "/feedback", "page=search-tips&helpful=no")
+    let visitor = common::reader_cookie(&server);
+    let vote = post_as(&client, &server, "/feedback", "page=search-tips&helpful=no", &visitor)
         .header(header::ACCEPT, "application/json")
         .send()
         .await
         .expect("vote");
-    let visitor = visitor_pair(&vote);
     let ticket = vote.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
     let long_comment = "x".repeat(2_001);
     let bad_details = [
@@ -301,27 +311,21 @@ async fn fifty_clients_cast_five_thousand_votes_and_every_one_counts() {
     for client_number in 0..50usize {
         let pages = pages.clone();
         let base = base.clone();
+        let cookie = common::reader_cookie(&server);
         tasks.push(tokio::spawn(async move {
             let client = raw_client();
-            let mut cookie: Option<String> = None;
             let mut voted = HashSet::new();
             for k in 0..100usize {
                 let page = &pages[(client_number + k) % pages.len()];
                 let helpful = if (client_number + k) % 3 == 0 { "no" } else { "yes" };
-                let mut request = client
+                let request = client
                     .post(format!("{base}/feedback"))
                     .header(header::ORIGIN, &base)
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(format!("page={page}&helpful={helpful}"));
-                if let Some(cookie) = &cookie {
-                    request = request.header(header::COOKIE, cookie);
-                }
+                    .body(format!("page={page}&helpful={helpful}"))
+                    .header(header::COOKIE, &cookie);
                 let response = request.send().await.expect("vote");
                 assert_eq!(response.status(), 303, "every vote is acknowledged");
-                if cookie.is_none() {
-                    cookie =
-                        set_cookie(&response, "quire_visitor").map(|c| c.split(';').next().unwrap_or("").to_string());
-                }
                 voted.insert(page.clone());
             }
             voted.len()
@@ -354,9 +358,11 @@ async fn acknowledged_votes_survive_sigkill() {
     let base = server.base.clone();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut tasks = Vec::new();
+    let key = common::server_key(&server);
     for _ in 0..8 {
         let base = base.clone();
         let stop = std::sync::Arc::clone(&stop);
+        let key = key.clone();
         tasks.push(tokio::spawn(async move {
             let client = raw_client();
             let mut acknowledged = Vec::new();
@@ -364,6 +370,7 @@ async fn acknowledged_votes_survive_sigkill() {
                 let response = client
                     .post(format!("{base}/feedback"))
                     .header(header::ORIGIN, &base)
+                    .header(header::COOKIE, common::reader_cookie_with(&key))
                     .header(header::ACCEPT, "application/json")
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                     .body("page=install-and-run&helpful=yes")
@@ -458,10 +465,12 @@ async fn a_full_disk_gets_503_never_a_false_acknowledgement() {
     let mut acknowledged = Vec::new();
     let mut refused = 0;
     let mut first_refusal_retry_after = None;
+    let key = common::server_key(&server);
     for _ in 0..20_000 {
         let response = client
             .post(server.url("/feedback"))
             .header(header::ORIGIN, &server.base)
+            .header(header::COOKIE, common::reader_cookie_with(&key))
             .header(header::ACCEPT, "application/json")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body("page=install-and-run&helpful=no")
@@ -497,6 +506,7 @@ async fn a_full_disk_gets_503_never_a_false_acknowledgement() {
         client
             .post(server.url("/feedback"))
             .header(header::ORIGIN, &server.base)
+            .header(header::COOKIE, common::reader_cookie_with(&key))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body("page=install-and-run&helpful=yes")
             .send()
@@ -523,8 +533,8 @@ async fn planted_search_cookies_wrong_scheme_origins_and_control_characters_are_
     let client = raw_client();
     // Another site can plant a search cookie naming a search that does not exist; the
     // vote still counts (it used to fail with a foreign key error, 500).
-    let vote = post(&client, &server, "/feedback", "page=install-and-run&helpful=yes")
-        .header(header::COOKIE, "quire_search=987654321")
+    let cookies = format!("{}; quire_search=987654321", common::reader_cookie(&server));
+    let vote = post_as(&client, &server, "/feedback", "page=install-and-run&helpful=yes", &cookies)
         .send()
         .await
         .expect("vote");
@@ -704,15 +714,11 @@ async fn only_readers_count_as_views_votes_and_escalations() {
 async fn vote_tickets_are_bound_to_the_voter_the_answer_and_a_day() {
     let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
     let client = raw_client();
-    let vote = |body: &'static str, cookie: Option<String>| {
-        let mut request = post(&client, &server, "/feedback", body).header(header::ACCEPT, "application/json");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        request.send()
+    let vote = |body: &'static str, cookie: &str| {
+        post_as(&client, &server, "/feedback", body, cookie).header(header::ACCEPT, "application/json").send()
     };
-    let no = vote("page=search-tips&helpful=no", None).await.expect("vote");
-    let ann = visitor_pair(&no);
+    let ann = common::reader_cookie(&server);
+    let no = vote("page=search-tips&helpful=no", &ann).await.expect("vote");
     let ticket = no.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
     let details = |cookie: &str, ticket: &str| {
         post(&client, &server, "/feedback/details", &format!("ticket={ticket}&effort=7&comment=mine"))
@@ -720,7 +726,8 @@ async fn vote_tickets_are_bound_to_the_voter_the_answer_and_a_day() {
             .send()
     };
     // Someone else holding the ticket cannot write into Ann's vote.
-    let bob = visitor_pair(&vote("page=install-and-run&helpful=yes", None).await.expect("vote"));
+    let bob = common::reader_cookie(&server);
+    vote("page=install-and-run&helpful=yes", &bob).await.expect("vote");
     assert_eq!(details(&bob, &ticket).await.expect("post").status(), 404);
     assert_eq!(details("quire_visitor=nobody", &ticket).await.expect("post").status(), 404);
 
@@ -735,7 +742,7 @@ async fn vote_tickets_are_bound_to_the_voter_the_answer_and_a_day() {
     assert_eq!((vote_row.at, vote_row.comment.as_deref()), (at_before, Some("mine")));
 
     // Ann changes her answer: the old "No" ticket cannot annotate her "Yes".
-    vote("page=search-tips&helpful=yes", Some(ann.clone())).await.expect("revote");
+    vote("page=search-tips&helpful=yes", &ann).await.expect("revote");
     assert_eq!(details(&ann, &ticket).await.expect("post").status(), 404);
 
     // A ticket older than a day is refused (made with the server's own key).
@@ -746,4 +753,53 @@ async fn vote_tickets_are_bound_to_the_voter_the_answer_and_a_day() {
     assert_eq!(details(&ann, &old).await.expect("post").status(), 404);
     let fresh = key.sign(&format!("{id}.1.{}.{}", chrono::Utc::now().timestamp(), &visitor[..12]));
     assert_eq!(details(&ann, &fresh).await.expect("post").status(), 200, "the same ticket, fresh, works");
+}
+
+#[tokio::test]
+async fn only_votes_after_a_page_view_count() {
+    // The default: a vote counts from a visitor cookie a page view set 2 s before.
+    let server = Server::start(&sample_content());
+    let client = raw_client();
+    let vote = |cookie: Option<String>| {
+        let mut request = client
+            .post(server.url("/feedback"))
+            .header(header::ORIGIN, &server.base)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body("page=search-tips&helpful=yes");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send()
+    };
+    // Scripted votes that never loaded a page, or with a made-up cookie: thanked, not stored.
+    for cookie in
+        [None, Some("quire_visitor=0123456789abcdef".to_string()), Some(format!("quire_visitor={}", "a".repeat(64)))]
+    {
+        let response = vote(cookie).await.expect("vote");
+        assert_eq!(response.status(), 200, "answered politely");
+        let json: serde_json::Value = response.json().await.expect("json");
+        assert!(json["ticket"].is_null(), "no follow-up for an uncounted vote");
+    }
+    // A page view sets the cookie (once: a reader who has one keeps it).
+    let page = client
+        .get(server.url("/articles/search-tips"))
+        .header("sec-fetch-dest", "document")
+        .send()
+        .await
+        .expect("view");
+    let set = set_cookie(&page, "quire_visitor").expect("the page view sets the visitor cookie");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    assert!(page.headers()[header::CACHE_CONTROL].to_str().expect("ascii").contains("private"));
+    let cookie = common::cookie_pair(&set);
+    let again =
+        client.get(server.url("/articles/search-tips")).header(header::COOKIE, &cookie).send().await.expect("view");
+    assert!(set_cookie(&again, "quire_visitor").is_none());
+    // At once after the page view: too fast to be a reader.
+    vote(Some(cookie.clone())).await.expect("vote");
+    assert_eq!(store_of(&server).vote_total().expect("total"), 0);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let counted = vote(Some(cookie)).await.expect("vote");
+    assert!(counted.json::<serde_json::Value>().await.expect("json")["ticket"].is_string());
+    assert_eq!(store_of(&server).vote_total().expect("total"), 1, "the reader's vote counts");
 }

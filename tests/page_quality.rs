@@ -47,16 +47,19 @@ async fn every_page_type_is_valid_html() {
 
     // The feedback follow-up page (no JavaScript), after a "No" with a comment.
     let client = common::raw_client();
+    let reader = common::reader_cookie(&server);
     let vote = client
         .post(server.url("/feedback"))
         .header(reqwest::header::ORIGIN, &server.base)
+        .header(reqwest::header::COOKIE, &reader)
         .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body("page=search-tips&helpful=no")
         .send()
         .await
         .expect("vote");
     let follow_up = vote.headers()[reqwest::header::LOCATION].to_str().expect("location").to_string();
-    save("feedback", client.get(server.url(&follow_up)).send().await.expect("get").text().await.expect("body"));
+    let follow_up_page = client.get(server.url(&follow_up)).header(reqwest::header::COOKIE, &reader).send();
+    save("feedback", follow_up_page.await.expect("get").text().await.expect("body"));
     save("staff-login", client.get(server.url("/staff/login")).send().await.expect("get").text().await.expect("body"));
     let session = common::staff_session(&client, &server).await;
     for (name, path) in [

@@ -105,19 +105,27 @@ async fn dashboard_shows_metrics_inbox_and_exports_with_customer_text_escaped() 
     // finds nothing.
     for helpful in ["yes", "yes", "yes"] {
         form(&client, &server, "/feedback", format!("page=search-tips&helpful={helpful}&arrival=search"))
+            .header(header::COOKIE, common::reader_cookie(&server))
             .send()
             .await
             .expect("vote");
     }
+    let reader = common::reader_cookie(&server);
     let vote = form(&client, &server, "/feedback", "page=search-tips&helpful=no&arrival=browse".into())
         .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, &reader)
         .send()
         .await
         .expect("vote");
     let ticket = vote.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
     let hostile = "<script>alert('pwned')</script> & \"quotes\"";
     let details = format!("ticket={ticket}&effort=6&reason=outdated&comment={}", encode(hostile));
-    assert_eq!(form(&client, &server, "/feedback/details", details).send().await.expect("details").status(), 200);
+    let response = form(&client, &server, "/feedback/details", details)
+        .header(header::COOKIE, &reader)
+        .send()
+        .await
+        .expect("details");
+    assert_eq!(response.status(), 200);
     client.get(server.url("/search?q=xylophone+qwertz")).send().await.expect("search");
 
     let cookie = session(&client, &server).await;
@@ -192,13 +200,16 @@ async fn dashboard_shows_metrics_inbox_and_exports_with_customer_text_escaped() 
 async fn purge_command_deletes_old_comments() {
     let server = Server::start_with_config(&sample_content(), CONFIG);
     let client = raw_client();
+    let reader = common::reader_cookie(&server);
     let vote = form(&client, &server, "/feedback", "page=search-tips&helpful=no".into())
         .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, &reader)
         .send()
         .await
         .expect("vote");
     let ticket = vote.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
     form(&client, &server, "/feedback/details", format!("ticket={ticket}&comment=call+me+at+555"))
+        .header(header::COOKIE, &reader)
         .send()
         .await
         .expect("details");
@@ -257,7 +268,7 @@ async fn search_learns_from_votes_of_readers_who_came_from_search_and_staff_can_
             .expect("body");
         assert!(article.contains(r#"name="arrival" value="search""#), "the form knows the reader came from search");
         let vote = form(&client, &server, "/feedback", "page=customer-effort-score&helpful=yes&arrival=search".into())
-            .header(header::COOKIE, &search_cookie)
+            .header(header::COOKIE, format!("{search_cookie}; {}", common::reader_cookie(&server)))
             .send()
             .await
             .expect("vote");
@@ -265,6 +276,7 @@ async fn search_learns_from_votes_of_readers_who_came_from_search_and_staff_can_
     }
     // A forged search id (a search whose click went elsewhere) is not evidence.
     form(&client, &server, "/feedback", "page=search-tips&helpful=yes&arrival=search&search=1".into())
+        .header(header::COOKIE, common::reader_cookie(&server))
         .send()
         .await
         .expect("forged");

@@ -55,6 +55,8 @@ pub struct FeedbackState {
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
+    /// A visitor cookie must be this old (set by a page view) for a vote to count.
+    pub min_seconds_before_vote: i64,
 }
 
 impl FeedbackState {
@@ -71,6 +73,7 @@ impl FeedbackState {
             escalated: EscalationLog::default(),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             secure_cookies: config.base_url(None).starts_with("https://"),
+            min_seconds_before_vote: config.feedback.min_seconds_before_vote.max(0),
         })
     }
 
@@ -215,6 +218,34 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// When the reader's visitor cookie was set by a page view; `None` for no cookie, a
+/// forged one, or one from before cookies carried their time.
+fn visitor_since(state: &AppState, request: &HttpRequest) -> Option<i64> {
+    let cookie = request.cookie(VISITOR_COOKIE)?;
+    let value = state.feedback.key.verify(cookie.value())?;
+    value.split_once('.')?.1.parse().ok()
+}
+
+/// The visitor cookie for a reader who has none yet: a random id and the time, signed,
+/// so a vote can prove a page view came first. `None` when the reader already has one
+/// (or the request is no reader's view).
+pub fn visitor_cookie_for(state: &AppState, request: &HttpRequest) -> Option<Cookie<'static>> {
+    if visitor_since(state, request).is_some() || !is_reader_view(request) {
+        return None;
+    }
+    let id = random_token().ok()?;
+    let value = state.feedback.key.sign(&format!("{}.{}", &id[..32], now()));
+    Some(
+        Cookie::build(VISITOR_COOKIE, value)
+            .path("/")
+            .http_only(true)
+            .secure(state.feedback.secure_cookies)
+            .same_site(SameSite::Lax)
+            .max_age(CookieDuration::days(365))
+            .finish(),
+    )
+}
+
 /// A refusal with a message saying what is wrong, as JSON or text.
 fn refuse(request: &HttpRequest, status: StatusCode, message: &str) -> HttpResponse {
     let mut response = HttpResponse::build(status);
@@ -327,10 +358,14 @@ pub async fn vote(
         return respond_thanks(&request, &state, &target, helpful);
     }
 
-    let existing = request.cookie(VISITOR_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 64);
-    let (cookie_value, new_cookie) = match existing {
-        Some(value) => (value, false),
-        None => (random_token()?, true),
+    // Only a reader whose cookie a page view set a moment ago counts: scripts posting
+    // votes without reading are thanked, and nothing is stored.
+    let since = visitor_since(&state, &request);
+    if since.is_none_or(|since| now() - since < state.feedback.min_seconds_before_vote) {
+        return respond_thanks(&request, &state, &target, helpful);
+    }
+    let Some(cookie_value) = request.cookie(VISITOR_COOKIE).map(|c| c.value().to_string()) else {
+        return respond_thanks(&request, &state, &target, helpful);
     };
     let input = VoteInput {
         page: PageKey(target.key.clone()),
@@ -352,7 +387,7 @@ pub async fn vote(
 
     let ticket = vote_ticket(&state.feedback.key, vote_id, helpful, &input_visitor, now());
     let fragment = follow_up_fragment(&state, &target, helpful, &ticket);
-    let mut response = if wants_json(&request) {
+    let response = if wants_json(&request) {
         let html = fragment.render()?;
         HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -362,16 +397,6 @@ pub async fn vote(
             .insert_header((header::LOCATION, format!("/feedback?ticket={}", super::search::encode(&ticket))))
             .finish()
     };
-    if new_cookie {
-        let cookie = Cookie::build(VISITOR_COOKIE, cookie_value)
-            .path("/")
-            .http_only(true)
-            .secure(state.feedback.secure_cookies)
-            .same_site(SameSite::Lax)
-            .max_age(CookieDuration::days(365))
-            .finish();
-        response.add_cookie(&cookie)?;
-    }
     Ok(response)
 }
 

@@ -257,7 +257,8 @@ fn feedback_widget(key: &str, question: &'static str, arrival: Arrival, count_te
 }
 
 /// Serves a page from the page cache, rendering and compressing it on a miss. `stamp`
-/// names what else the page shows that can change within a content generation.
+/// names what else the page shows that can change within a content generation. Sets the
+/// visitor cookie for a reader who has none.
 fn cached_page(
     request: &HttpRequest,
     state: &AppState,
@@ -266,12 +267,26 @@ fn cached_page(
     stamp: String,
     render: impl FnOnce() -> Result<String, AppError>,
 ) -> PageResult {
-    if let Some(page) = state.pages.get(key, generation, &stamp, state.feedback.count_refresh) {
-        return Ok(page.respond(request));
+    let page = match state.pages.get(key, generation, &stamp, state.feedback.count_refresh) {
+        Some(page) => page,
+        None => {
+            let page = Arc::new(CachedPage::new(render()?));
+            state.pages.insert(key, generation, stamp, Arc::clone(&page));
+            page
+        }
+    };
+    let mut response = page.respond(request);
+    // A reader's first page view sets the visitor cookie a vote must show (the cached
+    // body is the same for everyone; only this header differs).
+    if let Some(cookie) = feedback::visitor_cookie_for(state, request) {
+        response.add_cookie(&cookie)?;
+        // A response that sets a cookie is for this reader only, never a shared cache.
+        response.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("private, no-cache"),
+        );
     }
-    let page = Arc::new(CachedPage::new(render()?));
-    state.pages.insert(key, generation, stamp, Arc::clone(&page));
-    Ok(page.respond(request))
+    Ok(response)
 }
 
 fn faq_link(faq: &FaqPage) -> PageLink {

@@ -314,3 +314,24 @@ pub async fn staff_session(client: &reqwest::Client, server: &Server) -> String 
     assert_eq!(response.status(), 303, "signed in");
     cookie_pair(&set_cookie(&response, "quire_staff").expect("session cookie"))
 }
+
+/// A visitor cookie pair (`quire_visitor=…`) for a new reader, as a page view would have
+/// set it a minute ago, made with the server's own key (as an operator could). Tests
+/// about something other than the page-view requirement vote with it.
+pub fn reader_cookie(server: &Server) -> String {
+    reader_cookie_with(&server_key(server))
+}
+
+/// The server's key, from its data folder.
+pub fn server_key(server: &Server) -> quire::auth::ServerKey {
+    quire::auth::ServerKey::load_or_create(server.data.path()).expect("server key")
+}
+
+/// [`reader_cookie`] with a key already read (for many votes from spawned tasks).
+pub fn reader_cookie_with(key: &quire::auth::ServerKey) -> String {
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).expect("randomness");
+    let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let issued = chrono::Utc::now().timestamp() - 60;
+    format!("quire_visitor={}", key.sign(&format!("{id}.{issued}")))
+}
