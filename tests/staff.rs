@@ -133,7 +133,11 @@ async fn dashboard_shows_metrics_inbox_and_exports_with_customer_text_escaped() 
     assert_eq!(overview.status(), 200);
     assert_eq!(overview.headers()[header::CACHE_CONTROL], "no-store");
     let overview = overview.text().await.expect("body");
-    assert!(overview.contains("Helpful (CSAT)") && overview.contains("75%"), "3 of 4 helpful");
+    assert!(overview.contains("Helpful share") && overview.contains("75%"), "3 of 4 helpful");
+    assert!(
+        overview.contains("Vote rate") && overview.contains("Effort answers"),
+        "vote rate and effort answers shown"
+    );
     assert!(overview.contains("<svg class=\"chart\""), "server-rendered chart");
     assert!(overview.contains("xylophone qwertz"), "the zero-result search is listed as a gap");
     assert!(overview.contains("noindex"));
@@ -179,6 +183,7 @@ async fn dashboard_shows_metrics_inbox_and_exports_with_customer_text_escaped() 
     assert_eq!(csv.lines().count(), 5, "header and 4 votes");
     let metrics = get(&client, &server, "/staff/export/metrics.csv", &cookie).await.text().await.expect("body");
     assert!(metrics.lines().any(|l| l.starts_with("search-tips,Search tips,") && l.contains(",0.75,")), "{metrics}");
+    assert!(metrics.lines().next().is_some_and(|h| h.contains(",votes,vote_rate,")), "vote rate in the CSV");
 
     let api: serde_json::Value =
         get(&client, &server, "/staff/api/metrics?days=7", &cookie).await.json().await.expect("json");

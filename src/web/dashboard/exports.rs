@@ -120,6 +120,7 @@ pub async fn export_metrics(
         "category",
         "views",
         "votes",
+        "vote_rate",
         "helpful",
         "unhelpful",
         "helpful_share",

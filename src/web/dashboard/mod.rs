@@ -494,6 +494,10 @@ fn staff_html(template: &impl Template) -> PageResult {
         .body(template.render()?))
 }
 
+/// Help text of the effort KPI.
+const EFFORT_HELP: &str =
+    "Mean answer, 1 = very easy; lower is better. Only voters who answered the effort question count.";
+
 fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_search: &SearchReport) -> Vec<Kpi> {
     vec![
         Kpi {
@@ -509,10 +513,16 @@ fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_s
             help: "Current helpfulness votes; a changed vote counts once.",
         },
         Kpi {
-            label: "Helpful (CSAT)",
+            label: "Vote rate",
+            value: percent(current.vote_rate()),
+            change: signed_points(current.vote_rate(), previous.vote_rate()),
+            help: "Votes ÷ page views: how many readers answered \"Was this helpful?\".",
+        },
+        Kpi {
+            label: "Helpful share",
             value: percent(current.helpfulness.share()),
             change: signed_points(current.helpfulness.share(), previous.helpfulness.share()),
-            help: "Yes votes ÷ all votes.",
+            help: "Yes votes ÷ all votes (helpfulness of the articles, not customer satisfaction).",
         },
         Kpi {
             label: "Customer effort",
@@ -521,7 +531,13 @@ fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_s
                 (Some(c), Some(p)) => format!("{:+.2}", c - p),
                 _ => String::new(),
             },
-            help: "Mean answer, 1 = very easy; lower is better.",
+            help: EFFORT_HELP,
+        },
+        Kpi {
+            label: "Effort answers",
+            value: current.effort.count().to_string(),
+            change: signed_count(current.effort.count(), previous.effort.count()),
+            help: "Voters who answered the effort question (it is optional).",
         },
         Kpi {
             label: "Net easy",
