@@ -360,3 +360,69 @@ async fn concurrent_guesses_are_counted_before_they_are_verified() {
     eprintln!("120 concurrent sign-ins: {statuses:?}, peak RSS {peak} MB");
     assert!(peak < 600, "password verifications are bounded in memory: peak {peak} MB");
 }
+
+#[tokio::test]
+async fn before_and_after_an_edit_compares_what_readers_said_about_each_revision() {
+    let content = common::copy_of_sample_content();
+    let server = Server::start_with_config(content.path(), CONFIG);
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+    let (ann, bob, cy) =
+        (common::reader_cookie(&server), common::reader_cookie(&server), common::reader_cookie(&server));
+    let vote = |reader: &str, helpful: &str| {
+        form(&client, &server, "/feedback", format!("page=search-tips&helpful={helpful}"))
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, reader.to_string())
+            .send()
+    };
+    // Before the edit: Ann says yes and rates it easy, Bob says no.
+    let ticket = vote(&ann, "yes").await.expect("vote").json::<serde_json::Value>().await.expect("json")["ticket"]
+        .as_str()
+        .expect("ticket")
+        .to_string();
+    let rated = form(&client, &server, "/feedback/details", format!("ticket={ticket}&effort=2"))
+        .header(header::COOKIE, ann.clone())
+        .send()
+        .await
+        .expect("details");
+    assert_eq!(rated.status(), 200);
+    vote(&bob, "no").await.expect("vote");
+
+    // The article is edited; the running site reloads it.
+    let path = content.path().join("finding-answers/search-tips.md");
+    let source = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, format!("{source}\n\nOne more tip: use fewer words.\n")).expect("edit");
+    let reloaded = common::eventually(std::time::Duration::from_secs(10), || async {
+        client
+            .get(server.url("/articles/search-tips"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("body")
+            .contains("use fewer words")
+    })
+    .await;
+    assert!(reloaded);
+
+    // After: Ann repeats her yes without rating; Cy says yes.
+    vote(&ann, "yes").await.expect("vote");
+    vote(&cy, "yes").await.expect("vote");
+
+    let cookie = session(&client, &server).await;
+    let detail = get(&client, &server, "/staff/page?key=search-tips", &cookie).await.text().await.expect("body");
+    let row = |name: &str| {
+        detail
+            .split(&format!(r#"<th scope="row">{name}</th>"#))
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    // Before: Ann (yes, effort 2) and Bob (no). After: Ann (yes, no rating) and Cy
+    // (yes): Ann's old rating is not counted as a rating of the new text.
+    assert_eq!(row("Before"), "<td>2</td><td>50%</td><td>2.00</td>", "{detail}");
+    assert_eq!(row("After"), "<td>2</td><td>100%</td><td>–</td>", "{detail}");
+    assert!(detail.contains("Too few votes to tell whether the edit changed anything"), "{detail}");
+}

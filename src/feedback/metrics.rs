@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Arrival, DailyCounts, EffortScale, SearchOutcome, VoteRow};
+use super::{Arrival, DailyCounts, EffortScale, SearchOutcome, VoteEvent, VoteRow};
 
 /// z for a two-sided 95% interval.
 const Z_95: f64 = 1.959_963_985;
@@ -259,32 +259,123 @@ pub fn by_arrival<'a>(votes: impl IntoIterator<Item = &'a VoteRow>, scale: Effor
     split
 }
 
-/// Votes of one page before and after its current revision.
+/// What readers said about one page before and after its current revision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BeforeAfter {
     pub before: Metrics,
     pub after: Metrics,
-    /// When the first vote on the current revision came in.
+    /// When the first answer about the current revision came in.
     pub changed_at: i64,
+    /// Two-sided p-value of the difference in helpful share (two-proportion z-test);
+    /// `None` when either side has fewer than [`MIN_VOTES_TO_COMPARE`] votes.
+    pub p_value: Option<f64>,
 }
 
-/// Splits the votes of one page at `current_revision`; `None` when all of them are on
-/// one revision (the article has not changed since it was voted on, or never voted on
-/// since it changed).
-pub fn before_after(page_votes: &[&VoteRow], current_revision: &str, scale: EffortScale) -> Option<BeforeAfter> {
-    let (after, before): (Vec<&&VoteRow>, Vec<&&VoteRow>) =
-        page_votes.iter().partition(|v| v.revision == current_revision);
+/// Votes each side needs before a difference is tested at all.
+pub const MIN_VOTES_TO_COMPARE: u64 = 10;
+
+/// Each reader's last answer about each revision, from the page's history (oldest
+/// first): their helpful/not helpful and, if they gave one for that answer, their
+/// effort. A reader who answers again after an edit is counted on both sides, each
+/// with what they said about that revision; an effort given before the edit is never
+/// counted after it.
+pub fn answers_per_revision(events: &[VoteEvent]) -> Vec<(String, VoteRow)> {
+    // (revision, visitor) → (helpful, effort, time of the answer), in first-seen order.
+    let mut answers: Vec<((String, String), (Option<bool>, Option<(u8, EffortScale)>, i64))> = Vec::new();
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    for event in events {
+        let key = (event.revision.clone(), event.visitor.clone());
+        let slot = *index.entry(key.clone()).or_insert_with(|| {
+            answers.push((key, (None, None, event.at)));
+            answers.len() - 1
+        });
+        let answer = &mut answers[slot].1;
+        if let Some(helpful) = event.helpful {
+            if answer.0 != Some(helpful) {
+                // The follow-up belonged to the other answer.
+                answer.1 = None;
+            }
+            answer.0 = Some(helpful);
+            answer.2 = event.at;
+        }
+        if event.effort.is_some() {
+            answer.1 = event.effort;
+        }
+    }
+    answers
+        .into_iter()
+        .filter_map(|((revision, _), (helpful, effort, at))| {
+            let helpful = helpful?;
+            let (rating, scale) =
+                effort.map_or((None, EffortScale { points: 7, low_is_easy: true }), |(r, s)| (Some(r), s));
+            let row = VoteRow {
+                id: 0,
+                page: String::new(),
+                helpful,
+                effort: rating,
+                scale,
+                reasons: Vec::new(),
+                comment: None,
+                revision: revision.clone(),
+                arrival: Arrival::Direct,
+                search_id: None,
+                at,
+                resolved_by: None,
+                resolved_at: None,
+            };
+            Some((revision, row))
+        })
+        .collect()
+}
+
+/// Splits a page's history at `current_revision`; `None` when every answer is about
+/// one revision (unchanged since it was voted on, or not voted on since it changed).
+pub fn before_after(events: &[VoteEvent], current_revision: &str, scale: EffortScale) -> Option<BeforeAfter> {
+    let answers = answers_per_revision(events);
+    let (after, before): (Vec<&(String, VoteRow)>, Vec<&(String, VoteRow)>) =
+        answers.iter().partition(|(revision, _)| revision == current_revision);
     if before.is_empty() || after.is_empty() {
         return None;
     }
     let mut result = BeforeAfter {
         before: Metrics::new(scale),
         after: Metrics::new(scale),
-        changed_at: after.iter().map(|v| v.at).min().unwrap_or_default(),
+        changed_at: after.iter().map(|(_, v)| v.at).min().unwrap_or_default(),
+        p_value: None,
     };
-    before.iter().for_each(|v| result.before.add_vote(v));
-    after.iter().for_each(|v| result.after.add_vote(v));
+    before.iter().for_each(|(_, v)| result.before.add_vote(v));
+    after.iter().for_each(|(_, v)| result.after.add_vote(v));
+    let (b, a) = (&result.before.helpfulness, &result.after.helpfulness);
+    result.p_value = two_proportion_p_value(b.yes, b.yes + b.no, a.yes, a.yes + a.no);
     Some(result)
+}
+
+/// Two-sided p-value that two shares (`yes1/n1`, `yes2/n2`) differ only by chance,
+/// by the two-proportion z-test; `None` with fewer than [`MIN_VOTES_TO_COMPARE`] on a
+/// side. 19/42 against 9/25 gives 0.46: noise.
+pub fn two_proportion_p_value(yes1: u64, n1: u64, yes2: u64, n2: u64) -> Option<f64> {
+    if n1 < MIN_VOTES_TO_COMPARE || n2 < MIN_VOTES_TO_COMPARE {
+        return None;
+    }
+    let (n1, n2) = (n1 as f64, n2 as f64);
+    let pooled = (yes1 as f64 + yes2 as f64) / (n1 + n2);
+    let spread = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+    if spread == 0.0 {
+        return Some(1.0);
+    }
+    let z = ((yes1 as f64 / n1) - (yes2 as f64 / n2)).abs() / spread;
+    Some((2.0 * (1.0 - standard_normal_cdf(z))).clamp(0.0, 1.0))
+}
+
+/// Φ(x) through the error function (Abramowitz and Stegun 7.1.26, error < 1.5e-7).
+fn standard_normal_cdf(x: f64) -> f64 {
+    let t = x.abs() / std::f64::consts::SQRT_2;
+    let k = 1.0 / (1.0 + 0.327_591_1 * t);
+    let poly =
+        k * (0.254_829_592 + k * (-0.284_496_736 + k * (1.421_413_741 + k * (-1.453_152_027 + k * 1.061_405_429))));
+    let erf = 1.0 - poly * (-t * t).exp();
+    let erf = if x < 0.0 { -erf } else { erf };
+    0.5 * (1.0 + erf)
 }
 
 /// Weights of the needs-attention score (they sum to 1).
@@ -550,20 +641,49 @@ mod tests {
 
     #[test]
     fn before_and_after_an_edit() {
-        let mut old1 = vote("a", false, Some(6), 1);
-        let mut old2 = vote("a", false, Some(7), 2);
-        old1.revision = "old".into();
-        old2.revision = "old".into();
-        let new1 = vote("a", true, Some(2), 10);
-        let new2 = vote("a", true, Some(1), 11);
-        let votes = [&old1, &old2, &new1, &new2];
-        let split = before_after(&votes, "r1", seven()).expect("changed");
+        let event = |visitor: &str, revision: &str, at: i64, helpful: Option<bool>, effort: Option<u8>| VoteEvent {
+            visitor: visitor.into(),
+            revision: revision.into(),
+            at,
+            helpful,
+            effort: effort.map(|e| (e, seven())),
+        };
+        let events = [
+            event("ann", "old", 1, Some(false), None),
+            event("ann", "old", 2, None, Some(6)),
+            event("bob", "old", 3, Some(false), None),
+            event("bob", "old", 4, None, Some(7)),
+            // After the edit: Ann changes her mind and rates again; Bob repeats his
+            // answer without rating (his old rating must not count as "after"); Cy is new.
+            event("ann", "r1", 10, Some(true), None),
+            event("ann", "r1", 11, None, Some(2)),
+            event("bob", "r1", 12, Some(false), None),
+            event("cy", "r1", 13, Some(true), None),
+            event("cy", "r1", 14, None, Some(1)),
+            // Cy changes her answer: her rating belonged to the other answer.
+            event("cy", "r1", 15, Some(false), None),
+        ];
+        let split = before_after(&events, "r1", seven()).expect("changed");
         assert_eq!(split.before.helpfulness, Helpfulness { yes: 0, no: 2 });
-        assert_eq!(split.after.helpfulness, Helpfulness { yes: 2, no: 0 });
+        assert_eq!(split.after.helpfulness, Helpfulness { yes: 1, no: 2 });
         close(split.before.effort.mean().expect("mean"), 6.5);
-        close(split.after.effort.mean().expect("mean"), 1.5);
+        assert_eq!(split.after.effort.count(), 1, "only Ann's rating of the new revision");
+        close(split.after.effort.mean().expect("mean"), 2.0);
         assert_eq!(split.changed_at, 10);
-        assert_eq!(before_after(&[&new1], "r1", seven()), None);
+        assert_eq!(split.p_value, None, "too few votes to test");
+        assert_eq!(before_after(&events[4..], "r1", seven()), None);
+    }
+
+    #[test]
+    fn differences_are_tested_for_chance() {
+        // 19 of 42 against 9 of 25: noise.
+        let p = two_proportion_p_value(19, 42, 9, 25).expect("tested");
+        close(p, 0.4584);
+        // 10 of 50 against 40 of 50: no accident.
+        assert!(two_proportion_p_value(10, 50, 40, 50).expect("tested") < 0.001);
+        assert_eq!(two_proportion_p_value(1, 3, 2, 40), None, "too few votes on one side");
+        close(standard_normal_cdf(1.959_964), 0.975);
+        close(standard_normal_cdf(-1.0), 0.158_655);
     }
 
     #[test]

@@ -211,6 +211,18 @@ pub struct VoteRow {
     pub resolved_at: Option<i64>,
 }
 
+/// One answer in a page's history: a vote (`helpful`) or a follow-up (`effort`),
+/// with the revision of the page it was about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteEvent {
+    /// Keyed hash of the reader's cookie.
+    pub visitor: String,
+    pub revision: String,
+    pub at: i64,
+    pub helpful: Option<bool>,
+    pub effort: Option<(u8, EffortScale)>,
+}
+
 /// Views and escalations of one page on one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyCounts {

@@ -99,6 +99,31 @@ impl Store {
         })
     }
 
+    /// Every answer about `page`, oldest first (the history behind before/after).
+    pub fn events_of(&self, page: &str) -> Result<Vec<crate::feedback::VoteEvent>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT visitor, revision, at, helpful, effort, effort_points, effort_low_is_easy
+                 FROM vote_events WHERE page = ?1 ORDER BY id",
+            )?;
+            let rows = statement.query_map([page], |row| {
+                let points: Option<u8> = row.get(5)?;
+                let low_is_easy: Option<bool> = row.get(6)?;
+                let effort: Option<u8> = row.get(4)?;
+                Ok(crate::feedback::VoteEvent {
+                    visitor: row.get(0)?,
+                    revision: row.get(1)?,
+                    at: row.get(2)?,
+                    helpful: row.get(3)?,
+                    effort: effort.zip(points).map(|(rating, points)| {
+                        (rating, EffortScale { points, low_is_easy: low_is_easy.unwrap_or(true) })
+                    }),
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
     /// Adds page requests that were not counted as views, per day: `(day, requests)`.
     pub fn add_excluded(&self, increments: &[(i64, u64)]) -> Result<()> {
         self.with(|c| {
@@ -137,7 +162,7 @@ impl FeedbackStore for Store {
             // Voting again replaces the vote (and clears the follow-up answers, which
             // belonged to the other answer). A search id from a cookie that names no
             // logged search (planted by another site, or purged) is left out.
-            c.query_row(
+            let id: i64 = c.query_row(
                 "INSERT INTO votes (page, visitor, helpful, effort_points, revision, arrival, search_id, created_at, updated_at)
                  VALUES (?1, ?2, ?3, 7, ?4, ?5, (SELECT id FROM search_log WHERE id = ?6), ?7, ?7)
                  ON CONFLICT (page, visitor) DO UPDATE SET
@@ -157,11 +182,17 @@ impl FeedbackStore for Store {
                     vote.at
                 ],
                 |row| row.get(0),
-            )
+            )?;
+            c.execute(
+                "INSERT INTO vote_events (vote_id, page, visitor, revision, at, kind, helpful)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'vote', ?6)",
+                params![id, vote.page.0, vote.visitor, vote.revision, vote.at, vote.helpful],
+            )?;
+            Ok(id)
         })
     }
 
-    fn follow_up(&self, vote: i64, follow_up: &FollowUp, _at: i64) -> Result<bool> {
+    fn follow_up(&self, vote: i64, follow_up: &FollowUp, at: i64) -> Result<bool> {
         let reasons: Vec<&str> = follow_up.reasons.iter().map(|r| r.as_str()).collect();
         let scale = follow_up.scale.unwrap_or(EffortScale { points: 7, low_is_easy: true });
         // The vote keeps its own time: answering the follow-up a day later does not
@@ -177,6 +208,22 @@ impl FeedbackStore for Store {
                  WHERE id = ?1",
                 params![vote, follow_up.effort, scale.points, scale.low_is_easy, reasons.join(","), follow_up.comment,],
             )?;
+            if changed > 0 {
+                c.execute(
+                    "INSERT INTO vote_events (vote_id, page, visitor, revision, at, kind, effort, effort_points,
+                                              effort_low_is_easy, reasons, comment)
+                     SELECT id, page, visitor, revision, ?2, 'follow_up', ?3, ?4, ?5, ?6, ?7 FROM votes WHERE id = ?1",
+                    params![
+                        vote,
+                        at,
+                        follow_up.effort,
+                        scale.points,
+                        scale.low_is_easy,
+                        reasons.join(","),
+                        follow_up.comment
+                    ],
+                )?;
+            }
             Ok(changed > 0)
         })
     }
@@ -257,7 +304,11 @@ impl FeedbackStore for Store {
 
     fn purge_comments(&self, before: i64) -> Result<usize> {
         self.with(|c| {
-            c.execute("UPDATE votes SET comment = NULL WHERE comment IS NOT NULL AND updated_at < ?1", [before])
+            let purged =
+                c.execute("UPDATE votes SET comment = NULL WHERE comment IS NOT NULL AND updated_at < ?1", [before])?;
+            // The history keeps no comment longer than the votes do.
+            c.execute("UPDATE vote_events SET comment = NULL WHERE comment IS NOT NULL AND at < ?1", [before])?;
+            Ok(purged)
         })
     }
 

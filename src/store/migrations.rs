@@ -85,6 +85,31 @@ fn migrations() -> Migrations<'static> {
                 requests INTEGER NOT NULL DEFAULT 0
             );",
         ),
+        // 5: every answer as an append-only event (a vote, then its follow-up), with the
+        // revision it was about, so "before/after an edit" compares what readers said
+        // about each revision. Existing votes become one event each.
+        M::up(
+            "CREATE TABLE vote_events (
+                id INTEGER PRIMARY KEY,
+                vote_id INTEGER NOT NULL,
+                page TEXT NOT NULL,
+                visitor TEXT NOT NULL,      -- the same keyed hash as in votes
+                revision TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('vote', 'follow_up')),
+                helpful INTEGER,            -- vote events
+                effort INTEGER,             -- follow-up events (and backfilled votes)
+                effort_points INTEGER,
+                effort_low_is_easy INTEGER,
+                reasons TEXT,
+                comment TEXT
+            );
+            CREATE INDEX vote_events_page ON vote_events (page, id);
+            INSERT INTO vote_events (vote_id, page, visitor, revision, at, kind, helpful, effort,
+                                     effort_points, effort_low_is_easy, reasons, comment)
+                SELECT id, page, visitor, revision, updated_at, 'vote', helpful, effort,
+                       effort_points, effort_low_is_easy, reasons, comment FROM votes;",
+        ),
     ])
 }
 

@@ -11,6 +11,20 @@ pub struct EditComparison {
     pub after_votes: u64,
     pub after_helpful: String,
     pub after_effort: String,
+    /// Whether the change in helpful share is more than chance, in words.
+    pub verdict: String,
+}
+
+/// How to read a before/after difference in helpful share.
+fn difference_verdict(p_value: Option<f64>) -> String {
+    match p_value {
+        None => format!(
+            "Too few votes to tell whether the edit changed anything (each side needs {}).",
+            metrics::MIN_VOTES_TO_COMPARE
+        ),
+        Some(p) if p < 0.05 => format!("The change in helpful share is unlikely to be chance (p = {p:.3})."),
+        Some(p) => format!("The change in helpful share is within chance (p = {p:.2}): it may be noise."),
+    }
 }
 
 #[derive(Template)]
@@ -71,9 +85,13 @@ pub async fn page_detail(
     }
     let reasons = Reason::ALL.iter().map(|r| (r.label(), reason_counts.get(r).copied().unwrap_or(0))).collect();
     let info = catalog.get(&key);
+    let history = {
+        let store = Arc::clone(&state.store);
+        let page = key.clone();
+        crate::web::blocking(move || store.events_of(&page)).await?
+    };
     let edit = info.and_then(|info| {
-        let all: Vec<&VoteRow> = all_votes.iter().collect();
-        metrics::before_after(&all, &info.revision, scale).map(|split| EditComparison {
+        metrics::before_after(&history, &info.revision, scale).map(|split| EditComparison {
             changed: when(split.changed_at),
             before_votes: split.before.votes(),
             before_helpful: percent(split.before.helpfulness.share()),
@@ -81,6 +99,7 @@ pub async fn page_detail(
             after_votes: split.after.votes(),
             after_helpful: percent(split.after.helpfulness.share()),
             after_effort: decimal(split.after.effort.mean()),
+            verdict: difference_verdict(split.p_value),
         })
     });
     let items = all_votes
