@@ -280,34 +280,40 @@ pub const MIN_VOTES_TO_COMPARE: u64 = 10;
 /// with what they said about that revision; an effort given before the edit is never
 /// counted after it.
 pub fn answers_per_revision(events: &[VoteEvent]) -> Vec<(String, VoteRow)> {
-    // (revision, visitor) → (helpful, effort, time of the answer), in first-seen order.
-    let mut answers: Vec<((String, String), (Option<bool>, Option<(u8, EffortScale)>, i64))> = Vec::new();
+    /// One reader's answer about one revision, as it stands.
+    struct Answer {
+        revision: String,
+        helpful: Option<bool>,
+        effort: Option<(u8, EffortScale)>,
+        at: i64,
+    }
+    let mut answers: Vec<Answer> = Vec::new();
+    // (revision, visitor) → index into `answers`, which keeps first-seen order.
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     for event in events {
-        let key = (event.revision.clone(), event.visitor.clone());
-        let slot = *index.entry(key.clone()).or_insert_with(|| {
-            answers.push((key, (None, None, event.at)));
+        let slot = *index.entry((event.revision.clone(), event.visitor.clone())).or_insert_with(|| {
+            answers.push(Answer { revision: event.revision.clone(), helpful: None, effort: None, at: event.at });
             answers.len() - 1
         });
-        let answer = &mut answers[slot].1;
+        let answer = &mut answers[slot];
         if let Some(helpful) = event.helpful {
-            if answer.0 != Some(helpful) {
+            if answer.helpful != Some(helpful) {
                 // The follow-up belonged to the other answer.
-                answer.1 = None;
+                answer.effort = None;
             }
-            answer.0 = Some(helpful);
-            answer.2 = event.at;
+            answer.helpful = Some(helpful);
+            answer.at = event.at;
         }
         if event.effort.is_some() {
-            answer.1 = event.effort;
+            answer.effort = event.effort;
         }
     }
     answers
         .into_iter()
-        .filter_map(|((revision, _), (helpful, effort, at))| {
-            let helpful = helpful?;
+        .filter_map(|answer| {
+            let helpful = answer.helpful?;
             let (rating, scale) =
-                effort.map_or((None, EffortScale { points: 7, low_is_easy: true }), |(r, s)| (Some(r), s));
+                answer.effort.map_or((None, EffortScale { points: 7, low_is_easy: true }), |(r, s)| (Some(r), s));
             let row = VoteRow {
                 id: 0,
                 page: String::new(),
@@ -316,14 +322,14 @@ pub fn answers_per_revision(events: &[VoteEvent]) -> Vec<(String, VoteRow)> {
                 scale,
                 reasons: Vec::new(),
                 comment: None,
-                revision: revision.clone(),
+                revision: answer.revision.clone(),
                 arrival: Arrival::Direct,
                 search_id: None,
-                at,
+                at: answer.at,
                 resolved_by: None,
                 resolved_at: None,
             };
-            Some((revision, row))
+            Some((answer.revision, row))
         })
         .collect()
 }
@@ -332,8 +338,7 @@ pub fn answers_per_revision(events: &[VoteEvent]) -> Vec<(String, VoteRow)> {
 /// one revision (unchanged since it was voted on, or not voted on since it changed).
 pub fn before_after(events: &[VoteEvent], current_revision: &str, scale: EffortScale) -> Option<BeforeAfter> {
     let answers = answers_per_revision(events);
-    let (after, before): (Vec<&(String, VoteRow)>, Vec<&(String, VoteRow)>) =
-        answers.iter().partition(|(revision, _)| revision == current_revision);
+    let (after, before): (Vec<_>, Vec<_>) = answers.iter().partition(|(revision, _)| revision == current_revision);
     if before.is_empty() || after.is_empty() {
         return None;
     }
