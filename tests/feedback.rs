@@ -803,3 +803,26 @@ async fn only_votes_after_a_page_view_count() {
     assert!(counted.json::<serde_json::Value>().await.expect("json")["ticket"].is_string());
     assert_eq!(store_of(&server).vote_total().expect("total"), 1, "the reader's vote counts");
 }
+
+#[tokio::test]
+async fn readers_are_counted_once_per_page_and_day_beside_views() {
+    let server = Server::start_with_config(&sample_content(), OPEN_LIMITS);
+    let client = raw_client();
+    // Ann reads the article three times (her browser keeps the cookie the first view set).
+    let first = navigate(&client, &server, "/articles/search-tips").await;
+    let ann = common::cookie_pair(&set_cookie(&first, "quire_visitor").expect("cookie"));
+    for _ in 0..2 {
+        client.get(server.url("/articles/search-tips")).header(header::COOKIE, &ann).send().await.expect("view");
+    }
+    // Bob reads it once.
+    navigate(&client, &server, "/articles/search-tips").await;
+    let store = store_of(&server);
+    let counted = eventually(Duration::from_secs(12), || async {
+        store.counts_between(0, i64::MAX).expect("counts").iter().any(|c| c.page == "search-tips" && c.views == 4)
+    })
+    .await;
+    let counts = store.counts_between(0, i64::MAX).expect("counts");
+    assert!(counted, "{counts:?}");
+    let row = counts.iter().find(|c| c.page == "search-tips").expect("row");
+    assert_eq!((row.views, row.readers), (4, 2), "4 views by 2 readers");
+}

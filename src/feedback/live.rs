@@ -27,13 +27,16 @@ impl Tally {
     }
 }
 
+/// Views, escalations and readers of one page and day, not yet written.
+type Pending = (u64, u64, u64);
+
 /// View and escalation increments waiting to be written, keyed by (page, day).
 ///
 /// Aggregate counters are written every few seconds in one transaction instead of one
 /// write per page view: a crash loses at most that interval of counts, never a vote.
 #[derive(Default)]
 pub struct CounterBuffer {
-    pending: Mutex<HashMap<(String, i64), (u64, u64)>>,
+    pending: Mutex<HashMap<(String, i64), Pending>>,
     /// Requests for pages not counted as views (bots, scripts, prefetches), per day.
     excluded: Mutex<HashMap<i64, u64>>,
 }
@@ -66,25 +69,36 @@ impl CounterBuffer {
             match counter {
                 super::Counter::View => entry.0 += 1,
                 super::Counter::Escalation => entry.1 += 1,
+                super::Counter::Reader => entry.2 += 1,
             }
         }
     }
 
-    /// Takes everything pending: `(page, day, views, escalations)`.
-    pub fn drain(&self) -> Vec<(String, i64, u64, u64)> {
+    /// Takes everything pending.
+    pub fn drain(&self) -> Vec<super::CountIncrement> {
         let Ok(mut pending) = self.pending.lock() else {
             return Vec::new();
         };
-        pending.drain().map(|((page, day), (views, escalations))| (page, day, views, escalations)).collect()
+        pending
+            .drain()
+            .map(|((page, day), (views, escalations, readers))| super::CountIncrement {
+                page,
+                day,
+                views,
+                escalations,
+                readers,
+            })
+            .collect()
     }
 
     /// Puts back increments that could not be written.
-    pub fn restore(&self, increments: Vec<(String, i64, u64, u64)>) {
+    pub fn restore(&self, increments: Vec<super::CountIncrement>) {
         if let Ok(mut pending) = self.pending.lock() {
-            for (page, day, views, escalations) in increments {
-                let entry = pending.entry((page, day)).or_default();
-                entry.0 += views;
-                entry.1 += escalations;
+            for increment in increments {
+                let entry = pending.entry((increment.page, increment.day)).or_default();
+                entry.0 += increment.views;
+                entry.1 += increment.escalations;
+                entry.2 += increment.readers;
             }
         }
     }
@@ -102,15 +116,18 @@ mod tests {
         buffer.add("a", 1, Counter::View);
         buffer.add("a", 1, Counter::Escalation);
         buffer.add("b", 2, Counter::View);
+        buffer.add("a", 1, Counter::Reader);
         let mut drained = buffer.drain();
-        drained.sort();
-        assert_eq!(drained, vec![("a".to_string(), 1, 2, 1), ("b".to_string(), 2, 1, 0)]);
+        drained.sort_by(|x, y| (&x.page, x.day).cmp(&(&y.page, y.day)));
+        let tuples: Vec<(&str, i64, u64, u64, u64)> =
+            drained.iter().map(|i| (i.page.as_str(), i.day, i.views, i.escalations, i.readers)).collect();
+        assert_eq!(tuples, vec![("a", 1, 2, 1, 1), ("b", 2, 1, 0, 0)]);
         assert!(buffer.drain().is_empty());
         buffer.restore(drained);
         buffer.add("a", 1, Counter::View);
         let mut again = buffer.drain();
-        again.sort();
-        assert_eq!(again[0], ("a".to_string(), 1, 3, 1));
+        again.sort_by(|x, y| (&x.page, x.day).cmp(&(&y.page, y.day)));
+        assert_eq!((again[0].page.as_str(), again[0].day, again[0].views, again[0].escalations), ("a", 1, 3, 1));
     }
 
     #[test]

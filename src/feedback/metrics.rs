@@ -153,6 +153,8 @@ pub struct Metrics {
     pub helpfulness: Helpfulness,
     pub effort: Effort,
     pub views: u64,
+    /// Distinct readers per page and day, summed over the days.
+    pub readers: u64,
     pub escalations: u64,
     /// Votes with a reason or comment.
     pub comments: u64,
@@ -160,7 +162,14 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(scale: EffortScale) -> Self {
-        Self { helpfulness: Helpfulness::default(), effort: Effort::new(scale), views: 0, escalations: 0, comments: 0 }
+        Self {
+            helpfulness: Helpfulness::default(),
+            effort: Effort::new(scale),
+            views: 0,
+            readers: 0,
+            escalations: 0,
+            comments: 0,
+        }
     }
 
     pub fn add_vote(&mut self, vote: &VoteRow) {
@@ -173,6 +182,7 @@ impl Metrics {
 
     pub fn add_counts(&mut self, counts: &DailyCounts) {
         self.views += counts.views;
+        self.readers += counts.readers;
         self.escalations += counts.escalations;
     }
 
@@ -187,6 +197,7 @@ impl Metrics {
         self.effort.easy += other.effort.easy;
         self.effort.difficult += other.effort.difficult;
         self.views += other.views;
+        self.readers += other.readers;
         self.escalations += other.escalations;
         self.comments += other.comments;
     }
@@ -613,10 +624,10 @@ mod tests {
             vote("b", false, None, 9 * DAY), // before
         ];
         let counts = vec![
-            DailyCounts { page: "a".into(), day: 10, views: 30, escalations: 3 },
-            DailyCounts { page: "a".into(), day: 16, views: 10, escalations: 1 },
-            DailyCounts { page: "a".into(), day: 17, views: 99, escalations: 9 },
-            DailyCounts { page: "b".into(), day: 11, views: 20, escalations: 0 },
+            DailyCounts { page: "a".into(), day: 10, views: 30, escalations: 3, readers: 30 },
+            DailyCounts { page: "a".into(), day: 16, views: 10, escalations: 1, readers: 10 },
+            DailyCounts { page: "a".into(), day: 17, views: 99, escalations: 9, readers: 99 },
+            DailyCounts { page: "b".into(), day: 11, views: 20, escalations: 0, readers: 20 },
         ];
         let pages = per_page(&votes, &counts, period, seven());
         let a = &pages["a"];

@@ -231,6 +231,9 @@ pub struct DailyCounts {
     pub day: i64,
     pub views: u64,
     pub escalations: u64,
+    /// Distinct readers who viewed the page that day (a reader is counted again after
+    /// a server restart on the same day).
+    pub readers: u64,
 }
 
 /// One logged search, with what became of it.
@@ -250,6 +253,19 @@ pub struct SearchOutcome {
 pub enum Counter {
     View,
     Escalation,
+    /// A reader's first view of the page that day (unique readers per page and day).
+    Reader,
+}
+
+/// Counter increments for one page and day, as the background writer stores them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CountIncrement {
+    pub page: String,
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+    pub views: u64,
+    pub escalations: u64,
+    pub readers: u64,
 }
 
 /// Storage of feedback: what an engine must offer. Every method blocks.

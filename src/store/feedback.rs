@@ -6,8 +6,8 @@ use rusqlite::{params, OptionalExtension};
 use super::Store;
 use crate::feedback::learning::{Outcome, Override};
 use crate::feedback::{
-    Arrival, Counter, DailyCounts, EffortScale, FeedbackStore, FollowUp, PageKey, Reason, SearchOutcome, VoteInput,
-    VoteRow,
+    Arrival, CountIncrement, Counter, DailyCounts, EffortScale, FeedbackStore, FollowUp, PageKey, Reason,
+    SearchOutcome, VoteInput, VoteRow,
 };
 
 /// The columns `vote_row` reads, in its order.
@@ -35,15 +35,16 @@ fn vote_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VoteRow> {
 }
 
 impl Store {
-    /// Adds buffered counter increments in one transaction: `(page, day, views, escalations)`.
-    pub fn add_counts(&self, increments: &[(String, i64, u64, u64)]) -> Result<()> {
+    /// Adds buffered counter increments in one transaction.
+    pub fn add_counts(&self, increments: &[CountIncrement]) -> Result<()> {
         self.with(|c| {
             let mut statement = c.prepare_cached(
-                "INSERT INTO page_days (page, day, views, escalations) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (day, page) DO UPDATE SET views = views + ?3, escalations = escalations + ?4",
+                "INSERT INTO page_days (page, day, views, escalations, readers) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (day, page) DO UPDATE SET
+                    views = views + ?3, escalations = escalations + ?4, readers = readers + ?5",
             )?;
-            for (page, day, views, escalations) in increments {
-                statement.execute(params![page, day, *views as i64, *escalations as i64])?;
+            for i in increments {
+                statement.execute(params![i.page, i.day, i.views as i64, i.escalations as i64, i.readers as i64])?;
             }
             Ok(())
         })
@@ -229,11 +230,12 @@ impl FeedbackStore for Store {
     }
 
     fn count(&self, page: &PageKey, counter: Counter, day: i64) -> Result<()> {
-        let (views, escalations) = match counter {
-            Counter::View => (1, 0),
-            Counter::Escalation => (0, 1),
+        let (views, escalations, readers) = match counter {
+            Counter::View => (1, 0, 0),
+            Counter::Escalation => (0, 1, 0),
+            Counter::Reader => (0, 0, 1),
         };
-        self.add_counts(&[(page.0.clone(), day, views, escalations)])
+        self.add_counts(&[CountIncrement { page: page.0.clone(), day, views, escalations, readers }])
     }
 
     fn vote_counts(&self, page: &PageKey) -> Result<(u64, u64)> {
@@ -257,7 +259,7 @@ impl FeedbackStore for Store {
     fn counts_between(&self, from_day: i64, to_day: i64) -> Result<Vec<DailyCounts>> {
         self.with(|c| {
             let mut statement = c.prepare_cached(
-                "SELECT page, day, views, escalations FROM page_days WHERE day >= ?1 AND day < ?2 ORDER BY day, page",
+                "SELECT page, day, views, escalations, readers FROM page_days WHERE day >= ?1 AND day < ?2 ORDER BY day, page",
             )?;
             let rows = statement.query_map(params![from_day, to_day], |row| {
                 Ok(DailyCounts {
@@ -265,6 +267,7 @@ impl FeedbackStore for Store {
                     day: row.get(1)?,
                     views: row.get::<_, i64>(2)? as u64,
                     escalations: row.get::<_, i64>(3)? as u64,
+                    readers: row.get::<_, i64>(4)? as u64,
                 })
             })?;
             rows.collect()
@@ -442,9 +445,17 @@ mod tests {
         store.count(&page, Counter::View, 10).expect("view");
         store.count(&page, Counter::View, 10).expect("view");
         store.count(&page, Counter::Escalation, 10).expect("escalation");
-        store.add_counts(&[("a".into(), 11, 5, 0), ("b".into(), 11, 2, 1)]).expect("batch");
+        let increment = |page: &str, views, escalations| CountIncrement {
+            page: page.into(),
+            day: 11,
+            views,
+            escalations,
+            readers: views,
+        };
+        store.add_counts(&[increment("a", 5, 0), increment("b", 2, 1)]).expect("batch");
         let counts = store.counts_between(10, 12).expect("counts");
-        assert_eq!(counts[0], DailyCounts { page: "a".into(), day: 10, views: 2, escalations: 1 });
+        assert_eq!(counts[0], DailyCounts { page: "a".into(), day: 10, views: 2, escalations: 1, readers: 0 });
+        assert_eq!(counts[1].readers, 5, "readers add up too");
         assert_eq!(counts.len(), 3);
         assert_eq!(store.counts_between(11, 12).expect("counts").len(), 2);
     }

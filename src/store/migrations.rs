@@ -110,6 +110,8 @@ fn migrations() -> Migrations<'static> {
                 SELECT id, page, visitor, revision, updated_at, 'vote', helpful, effort,
                        effort_points, effort_low_is_easy, reasons, comment FROM votes;",
         ),
+        // 6: distinct readers per page and day, beside raw views.
+        M::up("ALTER TABLE page_days ADD COLUMN readers INTEGER NOT NULL DEFAULT 0;"),
     ])
 }
 

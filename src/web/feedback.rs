@@ -51,7 +51,9 @@ pub struct FeedbackState {
     pub tally: Tally,
     pub counters: Arc<CounterBuffer>,
     /// Who escalated from which page today (one escalation per reader, page and day).
-    pub escalated: EscalationLog,
+    pub escalated: FirstToday,
+    /// Who viewed which page today (distinct readers per page and day).
+    pub readers_today: FirstToday,
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Mark cookies `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
@@ -70,7 +72,8 @@ impl FeedbackState {
             count_refresh: Duration::from_secs(config.feedback.public_counts_refresh_seconds),
             tally,
             counters,
-            escalated: EscalationLog::default(),
+            escalated: FirstToday::default(),
+            readers_today: FirstToday::default(),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             secure_cookies: config.base_url(None).starts_with("https://"),
             min_seconds_before_vote: config.feedback.min_seconds_before_vote.max(0),
@@ -202,15 +205,24 @@ pub fn is_reader_view(request: &HttpRequest) -> bool {
 }
 
 /// Counts a view of `pages` (an article, or every question a FAQ page shows) when the
-/// request is a reader's view; otherwise counts it as excluded, for the dashboard.
-pub fn count_view(state: &AppState, request: &HttpRequest, pages: &[String]) {
+/// request is a reader's view, and a reader the first time that day this reader (their
+/// visitor cookie, or `new_cookie` being set now) views the page; otherwise counts the
+/// request as excluded, for the dashboard.
+pub fn count_view(state: &AppState, request: &HttpRequest, pages: &[String], new_cookie: Option<&Cookie<'_>>) {
     let day = day_of(now());
-    if is_reader_view(request) {
-        for page in pages {
-            state.feedback.counters.add(page, day, Counter::View);
-        }
-    } else {
+    if !is_reader_view(request) {
         state.feedback.counters.exclude(day);
+        return;
+    }
+    let cookie = new_cookie
+        .map(|c| c.value().to_string())
+        .or_else(|| request.cookie(VISITOR_COOKIE).map(|c| c.value().to_string()));
+    let reader = cookie.map(|value| state.feedback.key.visitor_id(&value));
+    for page in pages {
+        state.feedback.counters.add(page, day, Counter::View);
+        if reader.as_deref().is_some_and(|reader| state.feedback.readers_today.first_today(reader, page, day)) {
+            state.feedback.counters.add(page, day, Counter::Reader);
+        }
     }
 }
 
@@ -638,14 +650,15 @@ fn is_escalation(request: &HttpRequest) -> bool {
     header_value("referer").and_then(url_host).is_some_and(|referer_host| !host.is_empty() && referer_host == host)
 }
 
-/// Remembers who escalated from which page today, so a reader clicking "Contact
-/// support" five times counts once. Forgets everything when the day changes.
+/// Remembers which reader did something on which page today (escalated, viewed), so
+/// a reader clicking "Contact support" five times counts once. Forgets everything when
+/// the day changes; in memory only (a restart forgets the day too).
 #[derive(Default)]
-pub struct EscalationLog {
+pub struct FirstToday {
     seen: std::sync::Mutex<(i64, std::collections::HashSet<(String, String)>)>,
 }
 
-impl EscalationLog {
+impl FirstToday {
     /// Largest number of (reader, page) pairs kept for one day; beyond it every further
     /// escalation of the day is counted (memory stays bounded under a flood).
     const MAX_ENTRIES: usize = 200_000;

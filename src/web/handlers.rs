@@ -21,7 +21,8 @@ type PageResult = Result<HttpResponse, AppError>;
 
 pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> PageResult {
     let version = state.site.current();
-    cached_page(&request, &state, version.generation, "/", String::new(), || {
+    let new_cookie = feedback::visitor_cookie_for(&state, &request);
+    cached_page(&request, &state, new_cookie, version.generation, "/", String::new(), || {
         let library = &version.library;
         let mut layout = pages::layout(&state, "/", &state.info.title, None);
         layout.header_search = false;
@@ -49,7 +50,8 @@ pub async fn category(request: HttpRequest, state: web::Data<AppState>, slug: we
     if !has_pages {
         return not_found_page(&request, &state);
     }
-    cached_page(&request, &state, version.generation, &category.url(), String::new(), || {
+    let new_cookie = feedback::visitor_cookie_for(&state, &request);
+    cached_page(&request, &state, new_cookie, version.generation, &category.url(), String::new(), || {
         let links = |indices: &[usize]| -> Vec<PageLink> {
             indices.iter().map(|&i| &library.articles[i]).filter(|a| !a.draft).map(PageLink::article).collect()
         };
@@ -93,13 +95,14 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
         };
     };
     let article = &library.articles[index];
-    feedback::count_view(&state, &request, std::slice::from_ref(&article.slug));
+    let new_cookie = feedback::visitor_cookie_for(&state, &request);
+    feedback::count_view(&state, &request, std::slice::from_ref(&article.slug), new_cookie.as_ref());
     let (arrival, _) = feedback::arrival_of(&request, &state.feedback.key);
     let count_text = state.feedback.public_count(&article.slug);
     // The arrival is part of the key; the stamp is what may change under the same key.
     let stamp = count_text.clone().unwrap_or_default();
     let key = format!("{}|{}", article.url(), arrival.as_str());
-    cached_page(&request, &state, version.generation, &key, stamp, || {
+    cached_page(&request, &state, new_cookie, version.generation, &key, stamp, || {
         let category = &library.categories[article.category];
         let mut layout = pages::layout(&state, &article.url(), &article.title, article.summary.as_deref());
         layout.og_type = "article";
@@ -138,13 +141,14 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
     // A view of a FAQ page is a view of each question it shows: votes and escalations
     // are per question, so their rates need views per question.
     let question_keys: Vec<String> = faq.questions.iter().map(|q| format!("{}#{}", faq.slug, q.id)).collect();
-    feedback::count_view(&state, &request, &question_keys);
+    let new_cookie = feedback::visitor_cookie_for(&state, &request);
+    feedback::count_view(&state, &request, &question_keys, new_cookie.as_ref());
     let (arrival, _) = feedback::arrival_of(&request, &state.feedback.key);
     let counts: Vec<Option<String>> =
         faq.questions.iter().map(|q| state.feedback.public_count(&format!("{}#{}", faq.slug, q.id))).collect();
     let stamp = counts.iter().map(|c| c.as_deref().unwrap_or("")).collect::<Vec<_>>().join("|");
     let key = format!("{}|{}", faq.url(), arrival.as_str());
-    cached_page(&request, &state, version.generation, &key, stamp, || {
+    cached_page(&request, &state, new_cookie, version.generation, &key, stamp, || {
         let category = &library.categories[faq.category];
         let page = FaqPageView {
             layout: pages::layout(&state, &faq.url(), &faq.title, faq.summary.as_deref()),
@@ -257,11 +261,12 @@ fn feedback_widget(key: &str, question: &'static str, arrival: Arrival, count_te
 }
 
 /// Serves a page from the page cache, rendering and compressing it on a miss. `stamp`
-/// names what else the page shows that can change within a content generation. Sets the
-/// visitor cookie for a reader who has none.
+/// names what else the page shows that can change within a content generation. Sets
+/// `new_cookie`, the visitor cookie of a reader who had none.
 fn cached_page(
     request: &HttpRequest,
     state: &AppState,
+    new_cookie: Option<actix_web::cookie::Cookie<'static>>,
     generation: u64,
     key: &str,
     stamp: String,
@@ -278,7 +283,7 @@ fn cached_page(
     let mut response = page.respond(request);
     // A reader's first page view sets the visitor cookie a vote must show (the cached
     // body is the same for everyone; only this header differs).
-    if let Some(cookie) = feedback::visitor_cookie_for(state, request) {
+    if let Some(cookie) = new_cookie {
         response.add_cookie(&cookie)?;
         // A response that sets a cookie is for this reader only, never a shared cache.
         response.headers_mut().insert(

@@ -498,13 +498,27 @@ fn staff_html(template: &impl Template) -> PageResult {
 const EFFORT_HELP: &str =
     "Mean answer, 1 = very easy; lower is better. Only voters who answered the effort question count.";
 
+/// Every KPI of the overview: the page numbers, then the search numbers.
 fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_search: &SearchReport) -> Vec<Kpi> {
+    let mut all = page_kpis(current, previous);
+    all.extend(search_kpis(search, previous_search));
+    all
+}
+
+/// The KPIs of pages (views, votes, effort, self-service): the overview's and one page's.
+fn page_kpis(current: &Metrics, previous: &Metrics) -> Vec<Kpi> {
     vec![
         Kpi {
             label: "Page views",
             value: current.views.to_string(),
             change: signed_count(current.views, previous.views),
-            help: "Views of articles and FAQ pages by people (crawlers are not counted).",
+            help: "Views of articles and FAQ pages by people's browsers (crawlers, scripts and prefetches are not counted).",
+        },
+        Kpi {
+            label: "Readers",
+            value: current.readers.to_string(),
+            change: signed_count(current.readers, previous.readers),
+            help: "Distinct readers of each page each day, added up (one reader reading a page three times a day counts once).",
         },
         Kpi {
             label: "Votes",
@@ -557,6 +571,12 @@ fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_s
             change: signed_count(current.deflections(), previous.deflections()),
             help: "Page views that did not go on to contact support: an estimate.",
         },
+    ]
+}
+
+/// The KPIs of search.
+fn search_kpis(search: &SearchReport, previous_search: &SearchReport) -> Vec<Kpi> {
+    vec![
         Kpi {
             label: "Searches",
             value: search.searches.to_string(),

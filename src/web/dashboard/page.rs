@@ -109,7 +109,6 @@ pub async fn page_detail(
         .map(|v| feedback_item(v, &catalog, &chosen))
         .collect();
     let title = info.map(|i| i.title.clone()).unwrap_or_else(|| format!("{key} (removed)"));
-    let empty_search = SearchReport::default();
     let page = PageDetail {
         layout: staff_layout(&state, "/staff/page", &title),
         frame: frame(&session, &chosen, "/staff/page", "pages"),
@@ -117,7 +116,7 @@ pub async fn page_detail(
         inbox_url: format!("/staff/inbox?page={}", crate::web::search::encode(&key)),
         key,
         title,
-        kpis: kpis(current, previous, &empty_search, &empty_search).into_iter().take(7).collect(),
+        kpis: page_kpis(current, previous),
         trend_svg,
         trend,
         effort_svg,
