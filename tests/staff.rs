@@ -426,3 +426,97 @@ async fn before_and_after_an_edit_compares_what_readers_said_about_each_revision
     assert_eq!(row("After"), "<td>2</td><td>100%</td><td>–</td>", "{detail}");
     assert!(detail.contains("Too few votes to tell whether the edit changed anything"), "{detail}");
 }
+
+#[tokio::test]
+async fn scripted_votes_are_not_counted_and_a_burst_can_be_excluded() {
+    let server = Server::start_with_config(
+        &sample_content(),
+        "[feedback]\nwrites_per_minute = 1000000\n[server]\ntrusted_proxies = [\"127.0.0.1\"]\n",
+    );
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+    // 300 votes from 300 addresses that never loaded a page: thanked, none stored.
+    for n in 0..300u32 {
+        let vote = form(&client, &server, "/feedback", "page=search-tips&helpful=yes".into())
+            .header("x-forwarded-for", format!("198.51.{}.{}", n / 250, n % 250 + 1))
+            .send()
+            .await
+            .expect("vote");
+        assert_eq!(vote.status(), 200);
+    }
+    let store = quire::store::Store::open(server.data.path()).expect("db");
+    assert_eq!(store.vote_total().expect("total"), 0, "no vote without a page view counts");
+
+    // A smarter script loads the page first with 20 browsers, then votes within the hour.
+    let mut cookies = Vec::new();
+    for n in 0..20u32 {
+        let page = client
+            .get(server.url("/articles/install-and-run"))
+            .header("x-forwarded-for", format!("203.0.113.{}", n + 1))
+            .send()
+            .await
+            .expect("view");
+        cookies.push(pair(&set_cookie(&page, "quire_visitor").expect("cookie")));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    for cookie in &cookies {
+        let vote = form(&client, &server, "/feedback", "page=install-and-run&helpful=yes".into())
+            .header(header::COOKIE, cookie)
+            .send()
+            .await
+            .expect("vote");
+        assert_eq!(vote.status(), 303);
+    }
+    // One ordinary reader said no, on another page.
+    let reader = common::reader_cookie(&server);
+    form(&client, &server, "/feedback", "page=search-tips&helpful=no".into())
+        .header(header::COOKIE, reader)
+        .send()
+        .await
+        .expect("vote");
+
+    // The dashboard flags the burst; staff exclude it; the numbers leave it out.
+    let cookie = session(&client, &server).await;
+    let overview = get(&client, &server, "/staff", &cookie).await.text().await.expect("body");
+    let section = overview.split(r#"id="bursts-heading""#).nth(1).expect("unusual voting section");
+    assert!(section.contains("Install and run Quire") || section.contains("install-and-run"), "{section}");
+    let value = |name: &str| {
+        section
+            .split(&format!(r#"name="{name}" value=""#))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("form field")
+            .to_string()
+    };
+    let body = format!("csrf={}&page={}&from={}&to={}", value("csrf"), value("page"), value("from"), value("to"));
+    let excluded =
+        form(&client, &server, "/staff/exclude", body).header(header::COOKIE, &cookie).send().await.expect("exclude");
+    assert_eq!(excluded.status(), 303);
+    let api: serde_json::Value =
+        get(&client, &server, "/staff/api/metrics?days=7", &cookie).await.json().await.expect("json");
+    assert_eq!(api["total"]["votes"], 1, "the excluded burst is left out: {api}");
+    assert_eq!(api["total"]["helpful"], 0);
+    let csv = get(&client, &server, "/staff/export/feedback.csv", &cookie).await.text().await.expect("csv");
+    assert_eq!(csv.lines().filter(|l| l.ends_with(",true")).count(), 20, "excluded votes are marked in the export");
+    let overview = get(&client, &server, "/staff", &cookie).await.text().await.expect("body");
+    assert!(overview.contains("20 votes in this period and the one before are left out"), "{overview}");
+
+    // Reversible: counted again.
+    let id = overview
+        .split(r#"action="/staff/include""#)
+        .nth(1)
+        .and_then(|rest| rest.split(r#"name="id" value=""#).nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("window id")
+        .to_string();
+    let csrf = value("csrf");
+    let again = form(&client, &server, "/staff/include", format!("csrf={csrf}&id={id}"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("include");
+    assert_eq!(again.status(), 303);
+    let api: serde_json::Value =
+        get(&client, &server, "/staff/api/metrics?days=7", &cookie).await.json().await.expect("json");
+    assert_eq!(api["total"]["votes"], 21);
+}

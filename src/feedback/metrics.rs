@@ -394,6 +394,57 @@ fn standard_normal_cdf(x: f64) -> f64 {
     0.5 * (1.0 + erf)
 }
 
+/// An hour in which a page got far more votes than it usually does: a sign of scripted
+/// voting for staff to look at (and exclude if it is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Burst {
+    pub page: String,
+    /// Start of the hour (unix seconds).
+    pub hour: i64,
+    pub votes: u64,
+    pub helpful: u64,
+    /// The page's usual votes per hour over the rows given.
+    pub baseline_per_hour: f64,
+}
+
+/// Votes in one hour from which a burst is possible at all.
+pub const MIN_BURST_VOTES: u64 = 10;
+/// How many times its usual rate a page's hour must reach to be flagged.
+pub const BURST_FACTOR: f64 = 10.0;
+
+/// The hours of `period` in which a page got at least [`MIN_BURST_VOTES`] votes and
+/// [`BURST_FACTOR`] times its usual hourly rate, measured over all of `votes` (the
+/// period and the one before it), largest first.
+pub fn bursts(votes: &[VoteRow], period: Period) -> Vec<Burst> {
+    let span_hours = ((period.to - period.previous().from) as f64 / 3_600.0).max(1.0);
+    let mut totals: HashMap<&str, u64> = HashMap::new();
+    let mut hours: HashMap<(&str, i64), (u64, u64)> = HashMap::new();
+    for vote in votes {
+        *totals.entry(&vote.page).or_default() += 1;
+        if period.contains(vote.at) {
+            let entry = hours.entry((&vote.page, vote.at - vote.at.rem_euclid(3_600))).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(vote.helpful);
+        }
+    }
+    let mut found: Vec<Burst> = hours
+        .into_iter()
+        .filter_map(|((page, hour), (count, helpful))| {
+            // The usual rate leaves the hour itself out, so one burst does not hide itself.
+            let usual = (totals[page] - count) as f64 / span_hours;
+            (count >= MIN_BURST_VOTES && count as f64 >= BURST_FACTOR * usual.max(1.0 / 24.0)).then(|| Burst {
+                page: page.to_string(),
+                hour,
+                votes: count,
+                helpful,
+                baseline_per_hour: usual,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.hour.cmp(&b.hour)));
+    found
+}
+
 /// Weights of the needs-attention score (they sum to 1).
 pub const ATTENTION_UNHELPFUL: f64 = 0.4;
 pub const ATTENTION_EFFORT: f64 = 0.25;
@@ -688,6 +739,32 @@ mod tests {
         assert_eq!(split.changed_at, 10);
         assert_eq!(split.p_value, None, "too few votes to test");
         assert_eq!(before_after(&events[4..], "r1", seven()), None);
+    }
+
+    #[test]
+    fn bursts_stand_out_from_a_pages_usual_rate() {
+        let period = Period { from: 100 * DAY, to: 107 * DAY };
+        let mut votes = Vec::new();
+        // A steady page: 2 votes a day for two weeks.
+        for day in 93..107 {
+            votes.push(vote("steady", true, None, day * DAY + 3_600));
+            votes.push(vote("steady", false, None, day * DAY + 7_200));
+        }
+        // A quiet page that gets 40 yes votes in one hour.
+        votes.push(vote("quiet", false, None, 95 * DAY));
+        for minute in 0..40 {
+            votes.push(vote("quiet", true, None, 103 * DAY + 5 * 3_600 + minute * 60));
+        }
+        // A busy page with 12 votes every hour is its usual self.
+        for hour in 0..(14 * 24) {
+            for k in 0..12 {
+                votes.push(vote("busy", true, None, 93 * DAY + hour * 3_600 + k * 60));
+            }
+        }
+        let found = bursts(&votes, period);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].page.as_str(), found[0].votes, found[0].helpful), ("quiet", 40, 40));
+        assert_eq!(found[0].hour, 103 * DAY + 5 * 3_600);
     }
 
     #[test]

@@ -223,6 +223,24 @@ pub struct VoteEvent {
     pub effort: Option<(u8, EffortScale)>,
 }
 
+/// Votes on one page in `[from, to)` that staff excluded from the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExcludedWindow {
+    pub id: i64,
+    pub page: String,
+    pub from: i64,
+    pub to: i64,
+    pub by: String,
+    pub at: i64,
+}
+
+impl ExcludedWindow {
+    /// Whether `vote` falls in this window.
+    pub fn covers(&self, vote: &VoteRow) -> bool {
+        vote.page == self.page && (self.from..self.to).contains(&vote.at)
+    }
+}
+
 /// Views and escalations of one page on one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyCounts {

@@ -100,6 +100,42 @@ impl Store {
         })
     }
 
+    /// Every window of votes staff excluded, newest first.
+    pub fn excluded_windows(&self) -> Result<Vec<crate::feedback::ExcludedWindow>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT id, page, from_at, to_at, excluded_by, excluded_at FROM excluded_windows ORDER BY id DESC",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok(crate::feedback::ExcludedWindow {
+                    id: row.get(0)?,
+                    page: row.get(1)?,
+                    from: row.get(2)?,
+                    to: row.get(3)?,
+                    by: row.get(4)?,
+                    at: row.get(5)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Excludes the votes on `page` in `[from, to)` from the metrics; returns the window id.
+    pub fn exclude_window(&self, page: &str, from: i64, to: i64, by: &str, at: i64) -> Result<i64> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO excluded_windows (page, from_at, to_at, excluded_by, excluded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![page, from, to, by, at],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    /// Counts the votes of window `id` again; false when there is no such window.
+    pub fn include_window(&self, id: i64) -> Result<bool> {
+        self.with(|c| Ok(c.execute("DELETE FROM excluded_windows WHERE id = ?1", [id])? > 0))
+    }
+
     /// Every answer about `page`, oldest first (the history behind before/after).
     pub fn events_of(&self, page: &str) -> Result<Vec<crate::feedback::VoteEvent>> {
         self.with(|c| {

@@ -112,6 +112,18 @@ fn migrations() -> Migrations<'static> {
         ),
         // 6: distinct readers per page and day, beside raw views.
         M::up("ALTER TABLE page_days ADD COLUMN readers INTEGER NOT NULL DEFAULT 0;"),
+        // 7: windows of votes staff excluded from the metrics (a burst of fake votes):
+        // excluded, not deleted, and reversible.
+        M::up(
+            "CREATE TABLE excluded_windows (
+                id INTEGER PRIMARY KEY,
+                page TEXT NOT NULL,
+                from_at INTEGER NOT NULL,   -- unix seconds, inclusive
+                to_at INTEGER NOT NULL,     -- exclusive
+                excluded_by TEXT NOT NULL,
+                excluded_at INTEGER NOT NULL
+            );",
+        ),
     ])
 }
 

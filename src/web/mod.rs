@@ -283,6 +283,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/staff/inbox/{id}", web::post().to(dashboard::resolve))
         .route("/staff/learning", read().to(dashboard::learning))
         .route("/staff/learning", web::post().to(dashboard::decide_learning))
+        .route("/staff/exclude", web::post().to(dashboard::exclude_window))
+        .route("/staff/include", web::post().to(dashboard::include_window))
         .route("/staff/export/feedback.csv", read().to(dashboard::export_feedback))
         .route("/staff/export/metrics.csv", read().to(dashboard::export_metrics))
         .route("/staff/api/metrics", read().to(dashboard::api_metrics));

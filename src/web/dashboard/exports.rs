@@ -34,7 +34,9 @@ pub async fn export_feedback(
     let chosen = choose_period(&params, chrono::Utc::now().timestamp());
     let store = Arc::clone(&state.store);
     let period = chosen.period;
-    let votes = crate::web::blocking(move || store.votes_between(period.from, period.to)).await?;
+    let (votes, windows) =
+        crate::web::blocking(move || Ok((store.votes_between(period.from, period.to)?, store.excluded_windows()?)))
+            .await?;
     let version = state.site.current();
     let catalog = catalog(&version.library, state.stale_after_days);
     let mut rows = vec![[
@@ -52,6 +54,7 @@ pub async fn export_feedback(
         "at",
         "resolved_by",
         "resolved_at",
+        "excluded",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -72,6 +75,7 @@ pub async fn export_feedback(
             when(vote.at),
             vote.resolved_by.clone().unwrap_or_default(),
             vote.resolved_at.map(when).unwrap_or_default(),
+            windows.iter().any(|w| w.covers(&vote)).to_string(),
         ]);
     }
     csv_response("quire-feedback.csv", rows)

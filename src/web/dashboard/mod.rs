@@ -20,7 +20,9 @@ use super::staff::{check_staff_post, session, staff_layout, to_login};
 use super::AppState;
 use crate::content::Library;
 use crate::feedback::metrics::{self, Attention, Metrics, Period, SearchReport};
-use crate::feedback::{Arrival, DailyCounts, EffortScale, FeedbackStore, Reason, SearchOutcome, VoteRow};
+use crate::feedback::{
+    Arrival, DailyCounts, EffortScale, ExcludedWindow, FeedbackStore, Reason, SearchOutcome, VoteRow,
+};
 use crate::store::staff::StaffSession;
 
 type PageResult = Result<HttpResponse, AppError>;
@@ -47,6 +49,7 @@ pub use exports::{api_metrics, export_feedback, export_metrics};
 pub use inbox::{inbox, resolve};
 pub use learning::{decide_learning, learning};
 pub use overview::overview;
+pub use overview::{exclude_window, include_window};
 pub use page::page_detail;
 pub use search::search_report;
 pub use tables::{attention, pages_table};
@@ -173,21 +176,30 @@ async fn period_data(state: &AppState, params: &PeriodParams) -> Result<PeriodDa
     Ok(PeriodData { chosen, rows, catalog })
 }
 
-/// The rows of a period and of the period before it.
+/// The rows of a period and of the period before it. Votes in windows staff excluded
+/// are left out of `votes` (and counted in `excluded_votes`).
 struct Rows {
     votes: Vec<VoteRow>,
     counts: Vec<DailyCounts>,
     searches: Vec<SearchOutcome>,
+    windows: Vec<ExcludedWindow>,
+    excluded_votes: u64,
 }
 
 async fn load_rows(state: &AppState, period: Period) -> Result<Rows, AppError> {
     let previous = period.previous();
     let store = Arc::clone(&state.store);
     super::blocking(move || {
+        let windows = store.excluded_windows()?;
+        let mut votes = store.votes_between(previous.from, period.to)?;
+        let before = votes.len();
+        votes.retain(|vote| !windows.iter().any(|window| window.covers(vote)));
         Ok(Rows {
-            votes: store.votes_between(previous.from, period.to)?,
+            excluded_votes: (before - votes.len()) as u64,
+            votes,
             counts: store.counts_between(previous.first_day(), period.end_day())?,
             searches: store.searches_between(previous.from, period.to)?,
+            windows,
         })
     })
     .await
