@@ -51,6 +51,16 @@ impl Default for ServerConfig {
     }
 }
 
+/// How the optional effort question is asked.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum EffortQuestion {
+    /// "How easy was it to solve your problem?", 1 = very easy (lower is better).
+    Difficulty,
+    /// CES 2.0 agreement, 1 = strongly disagree … 7 = strongly agree (higher is better).
+    Ces2,
+}
+
 /// When to show "N of M people found this helpful" on public pages.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -67,6 +77,10 @@ pub enum PublicCounts {
 pub struct FeedbackConfig {
     /// Points of the effort question: 7 (1 = very easy … 7 = very difficult) or 5.
     pub effort_scale: u8,
+    /// The wording of the effort question: `difficulty` ("How easy was it…", 1 = very
+    /// easy) or `ces2` (Gartner's CES 2.0: "The help center made it easy for me to
+    /// handle my issue", 1 = strongly disagree … 7 = strongly agree; 7 points only).
+    pub effort_question: EffortQuestion,
     /// Public vote counts: `always`, `after-minimum` or `never` (public numbers bias voters).
     pub public_counts: PublicCounts,
     /// Votes a page needs before its count shows, with `after-minimum`.
@@ -90,6 +104,7 @@ impl Default for FeedbackConfig {
     fn default() -> Self {
         Self {
             effort_scale: 7,
+            effort_question: EffortQuestion::Difficulty,
             public_counts: PublicCounts::AfterMinimum,
             public_counts_minimum: 5,
             public_counts_refresh_seconds: 10,
@@ -201,8 +216,17 @@ impl Default for SearchConfig {
 impl Config {
     /// The effort scale, or a message naming the bad value.
     pub fn effort_scale(&self) -> Result<crate::feedback::EffortScale> {
-        crate::feedback::EffortScale::new(self.feedback.effort_scale)
-            .map_err(|e| anyhow::anyhow!("feedback.effort_scale: {e}"))
+        let scale = crate::feedback::EffortScale::new(self.feedback.effort_scale)
+            .map_err(|e| anyhow::anyhow!("feedback.effort_scale: {e}"))?;
+        match self.feedback.effort_question {
+            EffortQuestion::Difficulty => Ok(scale),
+            EffortQuestion::Ces2 if scale.points == 7 => {
+                Ok(crate::feedback::EffortScale { points: 7, low_is_easy: false })
+            }
+            EffortQuestion::Ces2 => {
+                anyhow::bail!("feedback.effort_question = \"ces2\" is asked on 7 points: set feedback.effort_scale = 7")
+            }
+        }
     }
 
     /// Where the search model and the vector cache live.

@@ -520,3 +520,57 @@ async fn scripted_votes_are_not_counted_and_a_burst_can_be_excluded() {
         get(&client, &server, "/staff/api/metrics?days=7", &cookie).await.json().await.expect("json");
     assert_eq!(api["total"]["votes"], 21);
 }
+
+#[tokio::test]
+async fn the_effort_question_can_be_asked_in_ces_2_form() {
+    let server = Server::start_with_config(
+        &sample_content(),
+        "[feedback]\nwrites_per_minute = 1000000\neffort_question = \"ces2\"\n",
+    );
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+    let reader = common::reader_cookie(&server);
+    let vote = form(&client, &server, "/feedback", "page=search-tips&helpful=yes".into())
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, &reader)
+        .send()
+        .await
+        .expect("vote");
+    let json: serde_json::Value = vote.json().await.expect("json");
+    let html = json["html"].as_str().expect("follow-up");
+    assert!(html.contains("The help center made it easy for me to handle my issue."), "{html}");
+    assert!(html.contains("1 – Strongly disagree") && html.contains("7 – Strongly agree"), "{html}");
+    let ticket = json["ticket"].as_str().expect("ticket");
+    let details = form(&client, &server, "/feedback/details", format!("ticket={ticket}&effort=6"))
+        .header(header::COOKIE, &reader)
+        .send()
+        .await
+        .expect("details");
+    assert_eq!(details.status(), 200);
+    let cookie = session(&client, &server).await;
+    let overview = get(&client, &server, "/staff", &cookie).await.text().await.expect("body");
+    let kpi = |label: &str| {
+        overview.split(label).nth(1).and_then(|rest| rest.split("</dd>").next()).unwrap_or_default().to_string()
+    };
+    assert!(overview.contains("CES 2.0 (mean agreement)"), "{overview}");
+    assert!(kpi("CES 2.0 (mean agreement)").contains("6.00"), "{}", kpi("CES 2.0 (mean agreement)"));
+    assert!(kpi("Agree (5–7)").contains("100%"), "{}", kpi("Agree (5–7)"));
+
+    // CES 2.0 is a 7-point question.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("quire.toml"), "[feedback]\neffort_scale = 5\neffort_question = \"ces2\"\n")
+        .expect("config");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--content"])
+        .arg(sample_content())
+        .current_dir(dir.path())
+        .env("QUIRE_DATA", dir.path().join("data"))
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("effort_scale = 7"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -141,12 +141,22 @@ impl EffortScale {
         }
     }
 
-    /// Words for the two ends, for the form.
+    /// Words for the two ends, for the form: difficulty on a low-is-easy scale,
+    /// agreement (CES 2.0) on a high-is-easy one.
     pub fn end_labels(self) -> (&'static str, &'static str) {
         if self.low_is_easy {
             ("Very easy", "Very difficult")
         } else {
-            ("Very difficult", "Very easy")
+            ("Strongly disagree", "Strongly agree")
+        }
+    }
+
+    /// The question asked on this scale.
+    pub fn question(self, noun: &str) -> String {
+        if self.low_is_easy {
+            format!("How easy was it to solve your problem with this {noun}?")
+        } else {
+            "The help center made it easy for me to handle my issue.".to_string()
         }
     }
 }

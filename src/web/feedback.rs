@@ -417,9 +417,9 @@ fn follow_up_fragment(state: &AppState, target: &FeedbackTarget, helpful: bool, 
     let (easy, hard) = scale.end_labels();
     FollowUpFragment {
         id: pages::html_id(&target.key),
-        noun: if target.key.contains('#') { "answer" } else { "article" },
         ticket: ticket.to_string(),
         helpful,
+        effort_question: scale.question(if target.key.contains('#') { "answer" } else { "article" }),
         points: (1..=scale.points)
             .map(|value| {
                 let label = if value == 1 {

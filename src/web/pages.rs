@@ -190,10 +190,10 @@ pub struct FeedbackWidget {
 #[template(path = "feedback_follow_up.html")]
 pub struct FollowUpFragment {
     pub id: String,
-    /// "article" or "answer" (FAQ), for the questions' wording.
-    pub noun: &'static str,
     pub ticket: String,
     pub helpful: bool,
+    /// The effort question, in the configured wording.
+    pub effort_question: String,
     /// (value, label) of each point of the effort scale.
     pub points: Vec<(u8, String)>,
     /// (value, label) of each reason.

@@ -509,6 +509,8 @@ fn staff_html(template: &impl Template) -> PageResult {
 /// Help text of the effort KPI.
 const EFFORT_HELP: &str =
     "Mean answer, 1 = very easy; lower is better. Only voters who answered the effort question count.";
+/// Help text of the effort KPI when the question is asked in CES 2.0 form.
+const CES2_HELP: &str = "Mean agreement with \"The help center made it easy for me to handle my issue\", 1 = strongly disagree, 7 = strongly agree; higher is better. Only voters who answered count.";
 
 /// Every KPI of the overview: the page numbers, then the search numbers.
 fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_search: &SearchReport) -> Vec<Kpi> {
@@ -519,6 +521,7 @@ fn kpis(current: &Metrics, previous: &Metrics, search: &SearchReport, previous_s
 
 /// The KPIs of pages (views, votes, effort, self-service): the overview's and one page's.
 fn page_kpis(current: &Metrics, previous: &Metrics) -> Vec<Kpi> {
+    let ces2 = !current.effort.scale.low_is_easy;
     vec![
         Kpi {
             label: "Page views",
@@ -551,13 +554,23 @@ fn page_kpis(current: &Metrics, previous: &Metrics) -> Vec<Kpi> {
             help: "Yes votes ÷ all votes (helpfulness of the articles, not customer satisfaction).",
         },
         Kpi {
-            label: "Customer effort",
+            label: if ces2 { "CES 2.0 (mean agreement)" } else { "Customer effort" },
             value: decimal(current.effort.mean()),
             change: match (current.effort.mean(), previous.effort.mean()) {
                 (Some(c), Some(p)) => format!("{:+.2}", c - p),
                 _ => String::new(),
             },
-            help: EFFORT_HELP,
+            help: if ces2 { CES2_HELP } else { EFFORT_HELP },
+        },
+        Kpi {
+            label: if ces2 { "Agree (5–7)" } else { "Easy (1–3)" },
+            value: percent(current.effort.easy_share()),
+            change: signed_points(current.effort.easy_share(), previous.effort.easy_share()),
+            help: if ces2 {
+                "Share of effort answers that agree (5, 6 or 7): the number CES 2.0 benchmarks publish."
+            } else {
+                "Share of effort answers that were easy (1, 2 or 3 on 7 points; 1 or 2 on 5)."
+            },
         },
         Kpi {
             label: "Effort answers",
