@@ -131,6 +131,9 @@ pub struct SiteConfig {
     pub support_url: String,
     /// Language of the content, for `<html lang>`.
     pub language: String,
+    /// IANA time zone (`Europe/Berlin`) whose calendar days the dashboard counts in:
+    /// periods, "per day" numbers and times shown to staff.
+    pub time_zone: String,
 }
 
 /// Settings for content moved from another help desk.
@@ -180,6 +183,7 @@ impl Default for SiteConfig {
             base_url: String::new(),
             support_url: "mailto:support@example.com".to_string(),
             language: "en".to_string(),
+            time_zone: "UTC".to_string(),
         }
     }
 }
@@ -215,6 +219,14 @@ impl Default for SearchConfig {
 
 impl Config {
     /// The effort scale, or a message naming the bad value.
+    /// The site's time zone, checked.
+    pub fn time_zone(&self) -> Result<chrono_tz::Tz> {
+        let name = self.site.time_zone.trim();
+        name.parse::<chrono_tz::Tz>().map_err(|_| {
+            anyhow::anyhow!("site.time_zone: `{name}` is not an IANA time zone name (such as `Europe/Berlin` or `UTC`)")
+        })
+    }
+
     pub fn effort_scale(&self) -> Result<crate::feedback::EffortScale> {
         let scale = crate::feedback::EffortScale::new(self.feedback.effort_scale)
             .map_err(|e| anyhow::anyhow!("feedback.effort_scale: {e}"))?;

@@ -38,6 +38,7 @@ use anyhow::{Context, Result};
 /// http://ADDR` when the socket is bound and `quire: listening on http://ADDR` once it
 /// serves, so scripts and tests can wait for it instead of sleeping.
 pub fn serve(config: config::Config) -> Result<()> {
+    crate::feedback::set_time_zone(config.time_zone()?);
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
     let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;

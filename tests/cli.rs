@@ -167,3 +167,16 @@ async fn export_writes_the_site_exactly_as_served() {
     assert!(!again.status.success(), "refuses a non-empty folder");
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
 }
+
+#[test]
+fn an_unknown_time_zone_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("quire.toml"), "[site]\ntime_zone = \"Mars/Olympus\"\n").expect("config");
+    let content = common::sample_content();
+    let (code, _, stderr) = quire(
+        &["serve", "--bind", "127.0.0.1:0", "--content", content.to_str().expect("utf-8"), "--data", "data"],
+        dir.path(),
+    );
+    assert_ne!(code, 0);
+    assert!(stderr.contains("site.time_zone: `Mars/Olympus` is not an IANA time zone name"), "{stderr}");
+}

@@ -826,3 +826,32 @@ async fn readers_are_counted_once_per_page_and_day_beside_views() {
     let row = counts.iter().find(|c| c.page == "search-tips").expect("row");
     assert_eq!((row.views, row.readers), (4, 2), "4 views by 2 readers");
 }
+
+#[tokio::test]
+async fn days_are_the_sites_calendar_days() {
+    // At every moment the date in Kiritimati (UTC+14) is one or two days after the date
+    // in Pago Pago (UTC-11): views counted "per day" must fall on different days.
+    let east = Server::start_with_config(&sample_content(), "[site]\ntime_zone = \"Pacific/Kiritimati\"\n");
+    let west = Server::start_with_config(&sample_content(), "[site]\ntime_zone = \"Pacific/Pago_Pago\"\n");
+    let client = raw_client();
+    navigate(&client, &east, "/articles/search-tips").await;
+    navigate(&client, &west, "/articles/search-tips").await;
+    let day_of = |server: &Server| {
+        let store = store_of(server);
+        async move {
+            let mut day = None;
+            for _ in 0..60 {
+                day = store.counts_between(0, i64::MAX).expect("counts").first().map(|c| c.day);
+                if day.is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            day.expect("the view was counted")
+        }
+    };
+    let (east_day, west_day) = tokio::join!(day_of(&east), day_of(&west));
+    assert!((1..=2).contains(&(east_day - west_day)), "east {east_day}, west {west_day}");
+    let utc_day = chrono::Utc::now().timestamp().div_euclid(86_400);
+    assert!(east_day >= utc_day && west_day <= utc_day, "east {east_day}, UTC {utc_day}, west {west_day}");
+}

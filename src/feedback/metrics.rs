@@ -28,13 +28,14 @@ pub struct Period {
 impl Period {
     /// The `days` days up to and including the day of `now`.
     pub fn last_days(days: i64, now: i64) -> Self {
-        let end = (super::day_of(now) + 1) * 86_400;
-        Self { from: end - days * 86_400, to: end }
+        let end_day = super::day_of(now) + 1;
+        Self { from: super::day_start(end_day - days), to: super::day_start(end_day) }
     }
 
-    /// Whole days from `first_day` to `last_day` inclusive (days since the epoch).
+    /// Whole days from `first_day` to `last_day` inclusive (days since the epoch), in
+    /// the site's time zone.
     pub fn days(first_day: i64, last_day: i64) -> Self {
-        Self { from: first_day * 86_400, to: (last_day.max(first_day) + 1) * 86_400 }
+        Self { from: super::day_start(first_day), to: super::day_start(last_day.max(first_day) + 1) }
     }
 
     /// The period of the same length just before this one.

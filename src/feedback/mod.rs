@@ -361,13 +361,83 @@ pub fn validate_comment(value: &str) -> Result<Option<String>, String> {
     Ok((!trimmed.is_empty()).then(|| trimmed.to_string()))
 }
 
-/// Days since 1970-01-01 (UTC) of a unix time.
+/// The site's time zone (`site.time_zone`): days, periods and "per day" counts are
+/// the site's calendar days. Set once at start-up; UTC until then.
+static TIME_ZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+/// Sets the time zone days are counted in (the first call wins).
+pub fn set_time_zone(zone: chrono_tz::Tz) {
+    let _ = TIME_ZONE.set(zone);
+}
+
+fn time_zone() -> chrono_tz::Tz {
+    TIME_ZONE.get().copied().unwrap_or(chrono_tz::UTC)
+}
+
+/// The calendar day of a unix time in the site's time zone, as days since 1970-01-01.
 pub fn day_of(unix_seconds: i64) -> i64 {
-    unix_seconds.div_euclid(86_400)
+    day_in(time_zone(), unix_seconds)
+}
+
+/// [`day_of`] in `zone`.
+pub fn day_in(zone: chrono_tz::Tz, unix_seconds: i64) -> i64 {
+    use chrono::TimeZone;
+    match zone.timestamp_opt(unix_seconds, 0).single() {
+        Some(local) => (local.date_naive() - epoch()).num_days(),
+        None => unix_seconds.div_euclid(86_400),
+    }
+}
+
+fn epoch() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// A unix time as the site's local date and time, with the zone's abbreviation.
+pub fn local_time(unix_seconds: i64) -> String {
+    use chrono::TimeZone;
+    time_zone()
+        .timestamp_opt(unix_seconds, 0)
+        .single()
+        .map(|local| local.format("%Y-%m-%d %H:%M %Z").to_string())
+        .unwrap_or_default()
+}
+
+/// The unix time at which day `day` (days since 1970-01-01) begins in the site's time
+/// zone: local midnight, or the first moment of the day where a clock change skips it.
+pub fn day_start(day: i64) -> i64 {
+    day_start_in(time_zone(), day)
+}
+
+/// [`day_start`] in `zone`.
+pub fn day_start_in(zone: chrono_tz::Tz, day: i64) -> i64 {
+    use chrono::TimeZone;
+    let Some(date) = epoch().checked_add_signed(chrono::Duration::days(day)) else {
+        return day * 86_400;
+    };
+    (0..4)
+        .filter_map(|hour| date.and_hms_opt(hour, 0, 0))
+        .find_map(|naive| zone.from_local_datetime(&naive).earliest())
+        .map_or(day * 86_400, |start| start.timestamp())
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn days_follow_the_site_time_zone() {
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().expect("zone");
+        let dec_1 = 20_788; // 2026-12-01
+                            // 23:30 UTC on 30 November is already 1 December in Berlin.
+        let late = day_start_in(chrono_tz::UTC, dec_1) - 1_800;
+        assert_eq!(day_in(chrono_tz::UTC, late), dec_1 - 1);
+        assert_eq!(day_in(berlin, late), dec_1);
+        assert_eq!(day_start_in(berlin, dec_1), day_start_in(chrono_tz::UTC, dec_1) - 3_600);
+        // The day clocks go forward is 23 hours long.
+        let mar_29 = 20_541; // 2026-03-29
+        assert_eq!(day_start_in(berlin, mar_29 + 1) - day_start_in(berlin, mar_29), 23 * 3_600);
+        assert_eq!(day_in(chrono_tz::UTC, 0), 0);
+    }
+
     use super::*;
 
     #[test]

@@ -230,7 +230,7 @@ fn signed_count(current: u64, previous: u64) -> String {
 }
 
 fn when(unix: i64) -> String {
-    DateTime::from_timestamp(unix, 0).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+    crate::feedback::local_time(unix)
 }
 
 /// One headline number with its change against the previous period.
