@@ -81,6 +81,9 @@ pub struct FeedbackConfig {
     /// easy) or `ces2` (Gartner's CES 2.0: "The help center made it easy for me to
     /// handle my issue", 1 = strongly disagree … 7 = strongly agree; 7 points only).
     pub effort_question: EffortQuestion,
+    /// Also ask "How satisfied are you with this answer?" (1–5) after a vote, for a
+    /// proper CSAT: the share of 4 and 5 answers.
+    pub csat_question: bool,
     /// Public vote counts: `always`, `after-minimum` or `never` (public numbers bias voters).
     pub public_counts: PublicCounts,
     /// Votes a page needs before its count shows, with `after-minimum`.
@@ -105,6 +108,7 @@ impl Default for FeedbackConfig {
         Self {
             effort_scale: 7,
             effort_question: EffortQuestion::Difficulty,
+            csat_question: false,
             public_counts: PublicCounts::AfterMinimum,
             public_counts_minimum: 5,
             public_counts_refresh_seconds: 10,

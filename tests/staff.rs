@@ -574,3 +574,50 @@ async fn the_effort_question_can_be_asked_in_ces_2_form() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn satisfaction_can_be_asked_as_a_proper_csat_question() {
+    let server =
+        Server::start_with_config(&sample_content(), "[feedback]\nwrites_per_minute = 1000000\ncsat_question = true\n");
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+    let mut tickets = Vec::new();
+    for helpful in ["yes", "yes", "no"] {
+        let reader = common::reader_cookie(&server);
+        let vote = form(&client, &server, "/feedback", format!("page=search-tips&helpful={helpful}"))
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, &reader)
+            .send()
+            .await
+            .expect("vote");
+        let json: serde_json::Value = vote.json().await.expect("json");
+        assert!(json["html"].as_str().expect("html").contains("How satisfied are you with this answer?"));
+        tickets.push((reader, json["ticket"].as_str().expect("ticket").to_string()));
+    }
+    for ((reader, ticket), csat) in tickets.iter().zip(["5", "4", "2"]) {
+        let details = form(&client, &server, "/feedback/details", format!("ticket={ticket}&csat={csat}"))
+            .header(header::COOKIE, reader)
+            .send()
+            .await
+            .expect("details");
+        assert_eq!(details.status(), 200);
+    }
+    let (reader, ticket) = &tickets[0];
+    let bad = form(&client, &server, "/feedback/details", format!("ticket={ticket}&csat=9"))
+        .header(header::COOKIE, reader)
+        .send()
+        .await
+        .expect("details");
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.expect("body").contains("from 1 to 5"));
+
+    let cookie = session(&client, &server).await;
+    let overview = get(&client, &server, "/staff", &cookie).await.text().await.expect("body");
+    let csat = overview.split("CSAT (4–5 of 5)").nth(1).and_then(|rest| rest.split("</dd>").next()).unwrap_or_default();
+    assert!(csat.contains("67%"), "2 of 3 satisfied: {csat}");
+    let metrics = get(&client, &server, "/staff/export/metrics.csv", &cookie).await.text().await.expect("csv");
+    let header: Vec<&str> = metrics.lines().next().expect("header").split(',').collect();
+    let row: Vec<&str> = metrics.lines().find(|l| l.starts_with("search-tips,")).expect("row").split(',').collect();
+    let column = |name: &str| row[header.iter().position(|h| *h == name).expect("column")];
+    assert_eq!((column("csat_answers"), &column("csat_share")[..4]), ("3", "0.66"));
+}

@@ -159,6 +159,8 @@ pub struct Metrics {
     pub escalations: u64,
     /// Votes with a reason or comment.
     pub comments: u64,
+    /// Answers to the optional satisfaction question: (satisfied 4–5, all answers).
+    pub csat: (u64, u64),
 }
 
 impl Metrics {
@@ -170,6 +172,7 @@ impl Metrics {
             readers: 0,
             escalations: 0,
             comments: 0,
+            csat: (0, 0),
         }
     }
 
@@ -179,6 +182,15 @@ impl Metrics {
             self.effort.add(rating, vote.scale);
         }
         self.comments += u64::from(!vote.reasons.is_empty() || vote.comment.is_some());
+        if let Some(satisfaction) = vote.csat {
+            self.csat.0 += u64::from(satisfaction >= 4);
+            self.csat.1 += 1;
+        }
+    }
+
+    /// CSAT: the share of satisfaction answers that are 4 or 5 (of 5).
+    pub fn csat_share(&self) -> Option<f64> {
+        share(self.csat.0, self.csat.1)
     }
 
     pub fn add_counts(&mut self, counts: &DailyCounts) {
@@ -201,6 +213,8 @@ impl Metrics {
         self.readers += other.readers;
         self.escalations += other.escalations;
         self.comments += other.comments;
+        self.csat.0 += other.csat.0;
+        self.csat.1 += other.csat.1;
     }
 
     pub fn votes(&self) -> u64 {
@@ -330,6 +344,7 @@ pub fn answers_per_revision(events: &[VoteEvent]) -> Vec<(String, VoteRow)> {
                 id: 0,
                 page: String::new(),
                 helpful,
+                csat: None,
                 effort: rating,
                 scale,
                 reasons: Vec::new(),
@@ -616,6 +631,7 @@ mod tests {
             id: at,
             page: page.into(),
             helpful,
+            csat: None,
             effort,
             scale: seven(),
             reasons: Vec::new(),

@@ -197,6 +197,8 @@ pub struct VoteInput {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FollowUp {
     pub effort: Option<u8>,
+    /// Satisfaction 1–5, when the site asks the optional CSAT question.
+    pub csat: Option<u8>,
     pub scale: Option<EffortScale>,
     pub reasons: Vec<Reason>,
     pub comment: Option<String>,
@@ -208,6 +210,8 @@ pub struct VoteRow {
     pub id: i64,
     pub page: String,
     pub helpful: bool,
+    /// Satisfaction 1–5 (the optional CSAT question).
+    pub csat: Option<u8>,
     pub effort: Option<u8>,
     pub scale: EffortScale,
     pub reasons: Vec<Reason>,
@@ -341,6 +345,13 @@ pub fn validate_effort(value: &str, scale: EffortScale) -> Result<u8, String> {
     } else {
         Err(accepted())
     }
+}
+
+/// Checks a satisfaction answer (1–5).
+pub fn validate_csat(value: &str) -> Result<u8, String> {
+    let accepted = || "satisfaction must be a whole number from 1 to 5".to_string();
+    let rating: u8 = value.trim().parse().map_err(|_| accepted())?;
+    (1..=5).contains(&rating).then_some(rating).ok_or_else(accepted)
 }
 
 /// Checks a reason; the error lists the accepted values.

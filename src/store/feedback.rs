@@ -12,7 +12,7 @@ use crate::feedback::{
 
 /// The columns `vote_row` reads, in its order.
 const VOTE_COLUMNS: &str = "id, page, helpful, effort, effort_points, effort_low_is_easy, reasons, comment, revision, \
-     arrival, search_id, updated_at, resolved_by, resolved_at";
+     arrival, search_id, updated_at, resolved_by, resolved_at, csat";
 
 fn vote_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VoteRow> {
     let reasons: String = row.get(6)?;
@@ -31,6 +31,7 @@ fn vote_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VoteRow> {
         at: row.get(11)?,
         resolved_by: row.get(12)?,
         resolved_at: row.get(13)?,
+        csat: row.get(14)?,
     })
 }
 
@@ -207,7 +208,8 @@ impl FeedbackStore for Store {
                     search_id = COALESCE(excluded.search_id, search_id), updated_at = excluded.updated_at,
                     effort = CASE WHEN helpful = excluded.helpful THEN effort END,
                     reasons = CASE WHEN helpful = excluded.helpful THEN reasons ELSE '' END,
-                    comment = CASE WHEN helpful = excluded.helpful THEN comment END
+                    comment = CASE WHEN helpful = excluded.helpful THEN comment END,
+                    csat = CASE WHEN helpful = excluded.helpful THEN csat END
                  RETURNING id",
                 params![
                     vote.page.0,
@@ -241,15 +243,24 @@ impl FeedbackStore for Store {
                     effort_points = CASE WHEN ?2 IS NULL THEN effort_points ELSE ?3 END,
                     effort_low_is_easy = CASE WHEN ?2 IS NULL THEN effort_low_is_easy ELSE ?4 END,
                     reasons = CASE WHEN ?5 = '' THEN reasons ELSE ?5 END,
-                    comment = COALESCE(?6, comment)
+                    comment = COALESCE(?6, comment),
+                    csat = COALESCE(?7, csat)
                  WHERE id = ?1",
-                params![vote, follow_up.effort, scale.points, scale.low_is_easy, reasons.join(","), follow_up.comment,],
+                params![
+                    vote,
+                    follow_up.effort,
+                    scale.points,
+                    scale.low_is_easy,
+                    reasons.join(","),
+                    follow_up.comment,
+                    follow_up.csat
+                ],
             )?;
             if changed > 0 {
                 c.execute(
                     "INSERT INTO vote_events (vote_id, page, visitor, revision, at, kind, effort, effort_points,
-                                              effort_low_is_easy, reasons, comment)
-                     SELECT id, page, visitor, revision, ?2, 'follow_up', ?3, ?4, ?5, ?6, ?7 FROM votes WHERE id = ?1",
+                                              effort_low_is_easy, reasons, comment, csat)
+                     SELECT id, page, visitor, revision, ?2, 'follow_up', ?3, ?4, ?5, ?6, ?7, ?8 FROM votes WHERE id = ?1",
                     params![
                         vote,
                         at,
@@ -257,7 +268,8 @@ impl FeedbackStore for Store {
                         scale.points,
                         scale.low_is_easy,
                         reasons.join(","),
-                        follow_up.comment
+                        follow_up.comment,
+                        follow_up.csat
                     ],
                 )?;
             }

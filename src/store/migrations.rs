@@ -124,6 +124,11 @@ fn migrations() -> Migrations<'static> {
                 excluded_at INTEGER NOT NULL
             );",
         ),
+        // 8: the optional CSAT question (satisfaction 1–5).
+        M::up(
+            "ALTER TABLE votes ADD COLUMN csat INTEGER CHECK (csat BETWEEN 1 AND 5);
+             ALTER TABLE vote_events ADD COLUMN csat INTEGER;",
+        ),
     ])
 }
 

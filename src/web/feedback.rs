@@ -59,6 +59,8 @@ pub struct FeedbackState {
     pub secure_cookies: bool,
     /// A visitor cookie must be this old (set by a page view) for a vote to count.
     pub min_seconds_before_vote: i64,
+    /// Ask the optional satisfaction (CSAT) question.
+    pub csat_question: bool,
 }
 
 impl FeedbackState {
@@ -77,6 +79,7 @@ impl FeedbackState {
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             secure_cookies: config.base_url(None).starts_with("https://"),
             min_seconds_before_vote: config.feedback.min_seconds_before_vote.max(0),
+            csat_question: config.feedback.csat_question,
         })
     }
 
@@ -420,6 +423,7 @@ fn follow_up_fragment(state: &AppState, target: &FeedbackTarget, helpful: bool, 
         ticket: ticket.to_string(),
         helpful,
         effort_question: scale.question(if target.key.contains('#') { "answer" } else { "article" }),
+        csat_question: state.feedback.csat_question,
         points: (1..=scale.points)
             .map(|value| {
                 let label = if value == 1 {
@@ -581,7 +585,14 @@ pub async fn details(
         Ok(comment) => comment,
         Err(message) => return Ok(refuse(&request, StatusCode::BAD_REQUEST, &message)),
     };
-    let follow_up = FollowUp { effort, scale: Some(scale), reasons, comment };
+    let csat = match field(&fields, "csat").filter(|v| !v.is_empty()) {
+        Some(value) => match crate::feedback::validate_csat(value) {
+            Ok(rating) => Some(rating),
+            Err(message) => return Ok(refuse(&request, StatusCode::BAD_REQUEST, &message)),
+        },
+        None => None,
+    };
+    let follow_up = FollowUp { effort, csat, scale: Some(scale), reasons, comment };
     let store = Arc::clone(&state.store);
     super::blocking(move || store.follow_up(id, &follow_up, now())).await?;
     let fragment = ThanksFragment { helpful, contact_url: contact_url(&target.key) };

@@ -194,6 +194,8 @@ pub struct FollowUpFragment {
     pub helpful: bool,
     /// The effort question, in the configured wording.
     pub effort_question: String,
+    /// Whether to ask the satisfaction (CSAT) question too.
+    pub csat_question: bool,
     /// (value, label) of each point of the effort scale.
     pub points: Vec<(u8, String)>,
     /// (value, label) of each reason.

@@ -573,6 +573,12 @@ fn page_kpis(current: &Metrics, previous: &Metrics) -> Vec<Kpi> {
             },
         },
         Kpi {
+            label: "CSAT (4–5 of 5)",
+            value: percent(current.csat_share()),
+            change: signed_points(current.csat_share(), previous.csat_share()),
+            help: "Share of answers to the optional \"How satisfied are you with this answer?\" question that were 4 or 5 (feedback.csat_question).",
+        },
+        Kpi {
             label: "Effort answers",
             value: current.effort.count().to_string(),
             change: signed_count(current.effort.count(), previous.effort.count()),
