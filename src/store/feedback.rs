@@ -463,6 +463,7 @@ mod tests {
         let page = PageKey("reset-password".into());
         let follow_up = FollowUp {
             effort: Some(6),
+            csat: Some(2),
             scale: Some(EffortScale::new(7).expect("7")),
             reasons: vec![Reason::Outdated, Reason::MissingSteps],
             comment: Some("<script>alert(1)</script>".into()),
@@ -470,7 +471,7 @@ mod tests {
         assert!(store.follow_up(first, &follow_up, 101).expect("follow up"));
         assert!(!store.follow_up(first + 100, &follow_up, 101).expect("no vote"));
         let stored = store.vote(first).expect("read").expect("row");
-        assert_eq!(stored.effort, Some(6));
+        assert_eq!((stored.effort, stored.csat), (Some(6), Some(2)));
         assert_eq!(stored.reasons, vec![Reason::Outdated, Reason::MissingSteps]);
         assert_eq!(store.inbox(None, Some(false), 10).expect("inbox").len(), 1);
         assert_eq!(store.open_inbox_count().expect("count"), 1);
@@ -480,6 +481,7 @@ mod tests {
         assert_eq!(again, first);
         let stored = store.vote(first).expect("read").expect("row");
         assert!(stored.helpful && stored.effort.is_none() && stored.reasons.is_empty() && stored.comment.is_none());
+        assert_eq!(stored.csat, None, "satisfaction belonged to the other answer");
         store.cast_vote(&vote("v2", false, 300)).expect("vote");
         assert_eq!(store.vote_counts(&page).expect("counts"), (1, 2));
         assert_eq!(store.votes_between(0, 250).expect("votes").len(), 1);
