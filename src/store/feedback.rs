@@ -232,7 +232,7 @@ impl FeedbackStore for Store {
     }
 
     fn follow_up(&self, vote: i64, follow_up: &FollowUp, at: i64) -> Result<bool> {
-        let reasons: Vec<&str> = follow_up.reasons.iter().map(|r| r.as_str()).collect();
+        let reasons = follow_up.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
         let scale = follow_up.scale.unwrap_or(EffortScale { points: 7, low_is_easy: true });
         // The vote keeps its own time: answering the follow-up a day later does not
         // move the vote into another period.
@@ -251,7 +251,7 @@ impl FeedbackStore for Store {
                     follow_up.effort,
                     scale.points,
                     scale.low_is_easy,
-                    reasons.join(","),
+                    reasons,
                     follow_up.comment,
                     follow_up.csat
                 ],
@@ -267,7 +267,7 @@ impl FeedbackStore for Store {
                         follow_up.effort,
                         scale.points,
                         scale.low_is_easy,
-                        reasons.join(","),
+                        reasons,
                         follow_up.comment,
                         follow_up.csat
                     ],
