@@ -55,7 +55,7 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum EffortQuestion {
-    /// "How easy was it to solve your problem?", 1 = very easy (lower is better).
+    /// "How easy was this article to use?", 1 = very easy (lower is better).
     Difficulty,
     /// CES 2.0 agreement, 1 = strongly disagree … 7 = strongly agree (higher is better).
     Ces2,
@@ -66,7 +66,7 @@ pub enum EffortQuestion {
 #[serde(rename_all = "kebab-case")]
 pub enum PublicCounts {
     Always,
-    /// Once a page has `public_counts_minimum` votes.
+    /// Once a page has `public_counts_minimum` votes, at least one of them "Yes".
     AfterMinimum,
     Never,
 }
@@ -138,6 +138,9 @@ pub struct SiteConfig {
     /// IANA time zone (`Europe/Berlin`) whose calendar days the dashboard counts in:
     /// periods, "per day" numbers and times shown to staff.
     pub time_zone: String,
+    /// The picture shown when a page is shared (`og:image`): a URL or a site path.
+    /// Empty means Quire's own; an article's `image:` overrides it.
+    pub share_image: String,
 }
 
 /// Settings for content moved from another help desk.
@@ -188,6 +191,7 @@ impl Default for SiteConfig {
             support_url: "mailto:support@example.com".to_string(),
             language: "en".to_string(),
             time_zone: "UTC".to_string(),
+            share_image: String::new(),
         }
     }
 }

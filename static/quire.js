@@ -46,6 +46,8 @@
     var timer = null;
     var controller = null;
     var shownQuery = "";
+    // The last answer, to reopen the list (Down, Alt+Down) without asking again.
+    var last = null;
 
     function close() {
       list.hidden = true;
@@ -54,6 +56,10 @@
       input.removeAttribute("aria-activedescendant");
       results = [];
       active = -1;
+    }
+
+    function optionCount() {
+      return list.querySelectorAll("[role=option]").length;
     }
 
     function highlight(index) {
@@ -71,39 +77,54 @@
     }
 
     function go(index) {
+      if (index === results.length) {
+        // The last row: every result, on the results page.
+        window.location.href = "/search?q=" + encodeURIComponent(shownQuery);
+        return;
+      }
       var result = results[index];
       if (!result) return;
       window.location.href = "/search/click?q=" + encodeURIComponent(shownQuery) +
         "&rank=" + (index + 1) + "&to=" + encodeURIComponent(result.url);
     }
 
+    function option(id, index) {
+      var item = document.createElement("li");
+      item.id = id;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", "false");
+      // mousedown, not click: it fires before the input loses focus.
+      item.addEventListener("mousedown", function (event) {
+        event.preventDefault();
+        go(index);
+      });
+      return item;
+    }
+
     function render(data, query) {
+      last = { data: data, query: query };
       list.textContent = "";
       results = data.results || [];
       shownQuery = query;
       results.forEach(function (result, i) {
-        var option = document.createElement("li");
-        option.id = listId + "-" + i;
-        option.setAttribute("role", "option");
-        option.setAttribute("aria-selected", "false");
+        var item = option(listId + "-" + i, i);
         var title = document.createElement("span");
         title.className = "suggestion-title";
         title.textContent = result.title;
         var category = document.createElement("span");
         category.className = "suggestion-category";
         category.textContent = result.category;
-        option.appendChild(title);
-        option.appendChild(category);
-        // mousedown, not click: it fires before the input loses focus.
-        option.addEventListener("mousedown", function (event) {
-          event.preventDefault();
-          go(i);
-        });
-        list.appendChild(option);
+        item.appendChild(title);
+        item.appendChild(category);
+        list.appendChild(item);
       });
+      var all = option(listId + "-all", results.length);
+      all.className = "suggestion-all";
+      all.textContent = "See all results for \u201c" + query + "\u201d";
+      list.appendChild(all);
       active = -1;
-      list.hidden = results.length === 0;
-      input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
       status.textContent = results.length
         ? results.length + (results.length === 1 ? " suggestion" : " suggestions") + ". Use the up and down arrow keys to choose one."
         : "No suggestions.";
@@ -132,12 +153,20 @@
       timer = setTimeout(fetchSuggestions, DEBOUNCE_MS);
     });
     input.addEventListener("keydown", function (event) {
-      if (event.key === "ArrowDown" && results.length) {
+      var count = optionCount();
+      if (event.key === "ArrowDown" && list.hidden) {
+        // Down or Alt+Down reopens a closed list.
+        var query = input.value.trim();
+        if (query.length < 2) return;
         event.preventDefault();
-        highlight((active + 1) % results.length);
-      } else if (event.key === "ArrowUp" && results.length) {
+        if (last && last.query === query) render(last.data, query);
+        else fetchSuggestions();
+      } else if (event.key === "ArrowDown" && count) {
         event.preventDefault();
-        highlight(active <= 0 ? results.length - 1 : active - 1);
+        if (!event.altKey) highlight((active + 1) % count);
+      } else if (event.key === "ArrowUp" && count) {
+        event.preventDefault();
+        highlight(active <= 0 ? count - 1 : active - 1);
       } else if (event.key === "Enter" && active >= 0) {
         event.preventDefault();
         go(active);
@@ -187,9 +216,24 @@
     });
   }
 
+  // Category filters on the results page are collapsed on a phone (results first)
+  // and open beside the results on a wide screen.
+  function openWideDetails() {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 52rem)").matches) return;
+    var details = document.querySelectorAll("details[data-open-wide]");
+    for (var i = 0; i < details.length; i++) details[i].open = true;
+  }
+
+  // A printed FAQ shows every answer.
+  window.addEventListener("beforeprint", function () {
+    var items = document.querySelectorAll("details.faq-item");
+    for (var i = 0; i < items.length; i++) items[i].open = true;
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     enhanceFeedback();
     openTargetedQuestion();
+    openWideDetails();
     var inputs = document.querySelectorAll("form[role=search] input[type=search][name=q]");
     for (var i = 0; i < inputs.length; i++) enhanceSearch(inputs[i]);
   });

@@ -303,3 +303,328 @@ async fn staff_sign_in_and_read_the_dashboard_with_keyboard_and_screen_reader_su
     c.wait().for_url(&url::Url::parse(&server.url("/staff/login")).expect("url")).await.expect("signed out");
     browser.close().await;
 }
+
+/// The article or FAQ address a result link leads to (through `/search/click?…&to=`).
+fn result_target(href: &str) -> String {
+    match href.split_once('?') {
+        Some(("/search/click", query)) => form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "to")
+            .map(|(_, to)| to.into_owned())
+            .unwrap_or_default(),
+        _ => href.to_string(),
+    }
+}
+
+/// Words of `snippet` that are not whole words of `source`: a snippet cut mid-word
+/// shows a fragment ("ove" of "Remove") found only inside a longer word.
+fn cut_words(snippet: &str, source: &str) -> Vec<String> {
+    let word = regex::Regex::new(r"[A-Za-z]{2,}").expect("regex");
+    word.find_iter(snippet)
+        .map(|m| m.as_str().to_string())
+        .filter(|w| {
+            let whole = regex::Regex::new(&format!(r"(^|[^A-Za-z]){w}([^A-Za-z]|$)")).expect("regex");
+            !whole.is_match(source)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn search_on_a_phone_shows_results_first_with_readable_snippets() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start(&sample_content());
+    let c = &browser.client;
+    browser.viewport(390, 844, true).await;
+
+    // Snippets: whole words, "…" where text was left out, table cells kept apart.
+    for query in ["article", "what it shows", "search typo", "helpful votes effort"] {
+        c.goto(&server.url(&format!("/search?q={}", query.replace(' ', "+")))).await.expect("search");
+        let shown = c
+            .execute(
+                "return [...document.querySelectorAll('.result')].map(r =>
+                    [r.querySelector('.result-title a').getAttribute('href'), r.querySelector('.result-snippet').textContent]);",
+                vec![],
+            )
+            .await
+            .expect("results");
+        let shown = shown.as_array().cloned().unwrap_or_default();
+        assert!(!shown.is_empty(), "{query}: results");
+        for result in shown {
+            let href = result[0].as_str().unwrap_or_default();
+            let snippet = result[1].as_str().unwrap_or_default();
+            let target = result_target(href);
+            let Some(article) = target.strip_prefix("/articles/") else { continue };
+            let source_url = server.url(&format!("/articles/{}.md", article.split('#').next().unwrap_or(article)));
+            let source = reqwest::get(source_url).await.expect("source").text().await.expect("text");
+            let cut = cut_words(snippet, &source);
+            assert!(cut.is_empty(), "{query}: snippet of {target} has cut words {cut:?}: {snippet:?}");
+            assert!(!snippet.trim().is_empty(), "{query}: empty snippet for {target}");
+        }
+        if query == "what it shows" {
+            let page = c.find(Locator::Css(".result-snippet")).await.expect("snippet").text().await.expect("text");
+            assert!(page.contains(" · "), "table cells kept apart: {page}");
+            assert!(!page.contains("Page What it shows"), "cells run together: {page}");
+        }
+    }
+
+    // The first results sit above the fold of a 390×844 phone; filters are folded away.
+    c.goto(&server.url("/search?q=article")).await.expect("search");
+    let tops = c
+        .execute(
+            "return [...document.querySelectorAll('.result')].slice(0, 2).map(r => r.getBoundingClientRect().bottom);",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    let bottoms: Vec<f64> = tops.as_array().expect("array").iter().filter_map(serde_json::Value::as_f64).collect();
+    assert_eq!(bottoms.len(), 2);
+    assert!(bottoms[1] <= 844.0, "two results above the fold, bottoms at {bottoms:?}");
+    let filters_open = c.find(Locator::Css("details.search-filters")).await.expect("filters").attr("open").await;
+    assert_eq!(filters_open.expect("attr"), None, "filters collapsed on a phone");
+    browser.screenshot("search-phone").await;
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe on the phone results: {violations:#?}");
+    }
+    // On a wide screen they are open beside the results.
+    browser.viewport(1280, 900, false).await;
+    c.goto(&server.url("/search?q=article")).await.expect("search");
+    let open = c.find(Locator::Css("details.search-filters")).await.expect("filters").attr("open").await;
+    assert!(open.expect("attr").is_some(), "filters open on a wide screen");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn pages_reflow_at_320_pixels_and_faq_votes_are_told_apart() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start(&sample_content());
+    let c = &browser.client;
+    // 1280 px at 400% zoom.
+    browser.viewport(320, 640, true).await;
+    for path in [
+        "/",
+        "/articles/tables-and-code",
+        "/articles/staff-dashboard",
+        "/faq/quire",
+        "/categories/writing-articles",
+        "/search?q=article",
+        "/no/such/page",
+    ] {
+        c.goto(&server.url(path)).await.expect("page");
+        let overflow = c
+            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
+            .await
+            .expect("measure");
+        assert!(overflow.as_f64().unwrap_or(1.0) <= 0.0, "{path} scrolls sideways by {overflow} px at 320 px");
+    }
+    browser.screenshot("faq-320").await;
+
+    browser.viewport(1280, 1000, false).await;
+    c.goto(&server.url("/faq/quire")).await.expect("faq");
+    // The answers (and their vote buttons) are in closed <details> until opened.
+    c.execute("document.querySelectorAll('details.faq-item').forEach(d => d.open = true);", vec![])
+        .await
+        .expect("open the answers");
+    let names = browser.accessible_names("button").await;
+    let votes: Vec<&String> = names.iter().filter(|n| n.starts_with("Yes") || n.starts_with("No")).collect();
+    assert!(votes.len() >= 6, "{names:?}");
+    let distinct: std::collections::HashSet<&&String> = votes.iter().collect();
+    assert_eq!(distinct.len(), votes.len(), "every FAQ vote button has its own name: {votes:?}");
+    assert!(votes.iter().any(|n| n.contains("Do I need a database?")), "named after its question: {votes:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn follow_up_after_no_asks_what_went_wrong_first_with_large_targets() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start(&sample_content());
+    let c = &browser.client;
+    browser.viewport(390, 844, true).await;
+    c.goto(&server.url("/articles/install-and-run")).await.expect("article");
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    c.find(Locator::Css(".feedback button[value=no]")).await.expect("No").click().await.expect("vote");
+    c.wait().for_element(Locator::Css(".feedback .scale-point")).await.expect("follow-up");
+    let layout = c
+        .execute(
+            "const reasons = document.querySelector('.feedback fieldset.reasons');
+             const effort = document.querySelector('.feedback fieldset.effort');
+             const first = !!(reasons.compareDocumentPosition(effort) & Node.DOCUMENT_POSITION_FOLLOWING);
+             const points = [...effort.querySelectorAll('.scale-point')].map(p => p.getBoundingClientRect());
+             return { reasonsFirst: first, tops: points.map(r => Math.round(r.top)),
+                      widths: points.map(r => r.width), heights: points.map(r => r.height),
+                      legend: effort.querySelector('legend').textContent };",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(layout["reasonsFirst"], true, "after No, what went wrong comes first");
+    let tops: Vec<i64> =
+        layout["tops"].as_array().expect("tops").iter().filter_map(serde_json::Value::as_i64).collect();
+    assert_eq!(tops.len(), 7);
+    assert!(tops.iter().all(|t| *t == tops[0]), "one row of points: {tops:?}");
+    for key in ["widths", "heights"] {
+        let sizes: Vec<f64> =
+            layout[key].as_array().expect("sizes").iter().filter_map(serde_json::Value::as_f64).collect();
+        assert!(sizes.iter().all(|s| *s >= 44.0), "{key} at least 44 px: {sizes:?}");
+    }
+    assert!(!layout["legend"].as_str().unwrap_or_default().contains("solve your problem"), "{layout}");
+    let names = browser.accessible_names("radio").await;
+    assert!(
+        names.iter().any(|n| n.contains("Very easy")) && names.iter().any(|n| n.contains("Very difficult")),
+        "{names:?}"
+    );
+    // Choosing a point by touch selects it.
+    c.find(Locator::Css(".feedback .scale-point:nth-child(2)")).await.expect("point").click().await.expect("tap");
+    let checked = c.execute("return document.querySelector('input[name=effort]:checked')?.value;", vec![]).await;
+    assert_eq!(checked.expect("checked").as_str(), Some("2"));
+    browser.screenshot("feedback-follow-up-phone").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn suggestions_offer_all_results_and_reopen_with_the_down_arrow() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start(&sample_content());
+    let c = &browser.client;
+    c.goto(&server.url("/")).await.expect("home");
+    let input = c.find(Locator::Css("#q")).await.expect("search box");
+    input.send_keys("password").await.expect("type");
+    let all = c.wait().for_element(Locator::Css("#q-suggestions-all")).await.expect("all-results row");
+    assert_eq!(all.text().await.expect("text"), "See all results for “password”");
+    input.send_keys(&Key::Escape.to_string()).await.expect("escape");
+    let hidden = c.execute("return document.getElementById('q-suggestions').hidden;", vec![]).await.expect("hidden");
+    assert_eq!(hidden, true, "Escape closes the list");
+    input.send_keys(&format!("{}{}", Key::Alt, Key::Down)).await.expect("alt+down");
+    let hidden = c.execute("return document.getElementById('q-suggestions').hidden;", vec![]).await.expect("hidden");
+    assert_eq!(hidden, false, "Alt+Down reopens it");
+    input.send_keys(&Key::Escape.to_string()).await.expect("escape");
+    input.send_keys(&Key::Down.to_string()).await.expect("down");
+    let count = c.execute("return document.querySelectorAll('#q-suggestions [role=option]').length;", vec![]).await;
+    let count = count.expect("count").as_u64().unwrap_or(0) as usize;
+    assert!(count >= 2, "Down reopens the list");
+    // Up from the top wraps to the last row, the all-results row; Enter goes there.
+    input.send_keys(&Key::Up.to_string()).await.expect("up");
+    let active = input.attr("aria-activedescendant").await.expect("attr");
+    assert_eq!(active.as_deref(), Some("q-suggestions-all"));
+    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    c.wait()
+        .for_url(&url::Url::parse(&server.url("/search?q=password")).expect("url"))
+        .await
+        .expect("the results page");
+    assert_clean_console(&browser, "suggestions").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn no_script_follow_up_redirects_after_posting_and_reload_sends_nothing_again() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start(&sample_content());
+    let c = &browser.client;
+    browser.scripts(false).await;
+    c.goto(&server.url("/articles/search-tips")).await.expect("article");
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    c.find(Locator::Css(".feedback button[value=no]")).await.expect("No").click().await.expect("vote");
+    c.wait().for_element(Locator::Css("textarea[name=comment]")).await.expect("follow-up page");
+    c.find(Locator::Css("textarea[name=comment]")).await.expect("comment").send_keys("Too short").await.expect("type");
+    c.find(Locator::Css(".feedback-details button[type=submit]")).await.expect("send").click().await.expect("send");
+    c.wait().for_element(Locator::Css(".feedback-contact")).await.expect("thanks page");
+    let at = c.current_url().await.expect("url");
+    assert_eq!(at.path(), "/feedback/thanks", "post, redirect, get");
+    c.refresh().await.expect("reload");
+    assert_eq!(c.current_url().await.expect("url").path(), "/feedback/thanks");
+    let back = c.find(Locator::LinkText("Back to the article")).await.expect("back link");
+    assert_eq!(back.attr("href").await.expect("href").as_deref(), Some("/articles/search-tips#feedback-search-tips"));
+    let store = quire::store::Store::open(server.data.path()).expect("db");
+    let votes = quire::feedback::FeedbackStore::votes_between(&store, 0, i64::MAX).expect("votes");
+    assert_eq!(votes.len(), 1, "one vote, stored once");
+    assert_eq!(votes[0].comment.as_deref(), Some("Too short"));
+    browser.close().await;
+}
+
+/// Posts a "No" with a comment from a new reader, the way the page's script does.
+async fn unhelpful_with_comment(server: &Server, page: &str, comment: &str) {
+    let client = common::raw_client();
+    let reader = common::reader_cookie(server);
+    let post = |path: &str, body: String| {
+        client
+            .post(server.url(path))
+            .header(reqwest::header::ORIGIN, &server.base)
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::COOKIE, &reader)
+            .header(reqwest::header::USER_AGENT, common::BROWSER_USER_AGENT)
+            .body(body)
+    };
+    let vote = post("/feedback", format!("page={page}&helpful=no&arrival=browse")).send().await.expect("vote");
+    let json: serde_json::Value = vote.json().await.expect("json");
+    let ticket = json["ticket"].as_str().expect("ticket").to_string();
+    let details =
+        post("/feedback/details", format!("ticket={ticket}&comment={comment}")).send().await.expect("details");
+    assert_eq!(details.status(), 200);
+}
+
+#[tokio::test]
+async fn staff_resolve_inbox_items_in_place_with_undo() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = Server::start_with_config(
+        &sample_content(),
+        "[feedback]\nwrites_per_minute = 100000\nmin_seconds_before_vote = 0\n",
+    );
+    server.add_staff("ann@example.com", "correct horse battery");
+    for (n, page) in ["search-tips", "install-and-run", "configure-quire", "search-tips"].iter().enumerate() {
+        unhelpful_with_comment(&server, page, &format!("problem+{n}")).await;
+    }
+    let c = &browser.client;
+    c.goto(&server.url("/staff/inbox")).await.expect("inbox");
+    c.find(Locator::Css("#login-email")).await.expect("email").send_keys("ann@example.com").await.expect("type");
+    let password = c.find(Locator::Css("#login-password")).await.expect("password");
+    password.send_keys("correct horse battery").await.expect("type");
+    password.send_keys(&Key::Enter.to_string()).await.expect("submit");
+    c.wait().for_element(Locator::Css(".inbox-item")).await.expect("the inbox");
+    let ids =
+        c.execute("return [...document.querySelectorAll('.inbox-item')].map(i => i.id);", vec![]).await.expect("items");
+    let ids: Vec<String> = ids.as_array().expect("ids").iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    // Each "Mark resolved" is named after its item.
+    let names = browser.accessible_names("button").await;
+    let resolve: Vec<&String> = names.iter().filter(|n| n.starts_with("Mark resolved")).collect();
+    assert_eq!(resolve.len(), 4, "{names:?}");
+    assert!(resolve.iter().all(|n| n.len() > "Mark resolved".len() + 3), "{resolve:?}");
+
+    // Resolve the second: the notice takes its place, before the third.
+    c.find(Locator::Css(&format!("#{} button[value=resolve]", ids[1])))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    let notice = c.wait().for_element(Locator::Css("#inbox-notice")).await.expect("notice");
+    assert!(notice.text().await.expect("text").contains("Marked resolved"), "confirmed");
+    assert_eq!(c.current_url().await.expect("url").fragment(), Some("inbox-notice"));
+    let after_notice = c
+        .execute("return document.getElementById('inbox-notice').closest('li').nextElementSibling.id;", vec![])
+        .await
+        .expect("next");
+    assert_eq!(after_notice.as_str(), Some(ids[2].as_str()), "the notice sits where the item was");
+    browser.screenshot("staff-inbox-resolved").await;
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe on the inbox with a notice: {violations:#?}");
+    }
+    // Undo brings it back.
+    c.find(Locator::Css("#inbox-notice button")).await.expect("undo").click().await.expect("click");
+    c.wait().for_element(Locator::XPath("//*[@id='inbox-notice'][contains(., 'Reopened')]")).await.expect("reopened");
+    c.find(Locator::Css(&format!("#{}", ids[1]))).await.expect("back in the list");
+
+    // Bulk: tick two, resolve both.
+    for id in [&ids[0], &ids[3]] {
+        c.find(Locator::Css(&format!("#{id} .inbox-pick"))).await.expect("checkbox").click().await.expect("tick");
+    }
+    c.find(Locator::Css(".inbox-bulk button")).await.expect("bulk").click().await.expect("click");
+    // The page before still shows the undo's notice: wait for the new one by its words.
+    c.wait()
+        .for_element(Locator::XPath("//*[@id='inbox-notice'][contains(., 'Marked 2 items resolved')]"))
+        .await
+        .expect("notice");
+    let left = c.execute("return document.querySelectorAll('.inbox-item').length;", vec![]).await.expect("count");
+    assert_eq!(left.as_u64(), Some(2));
+    assert_clean_console(&browser, "inbox").await;
+    browser.close().await;
+}

@@ -75,9 +75,11 @@ async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
         .text()
         .await
         .expect("body");
-    assert!(follow_up.contains("How easy was it to solve your problem"), "effort question");
+    assert!(follow_up.contains("How easy was this article to use"), "effort question");
     assert_eq!(follow_up.matches(r#"name="effort""#).count(), 7, "a 7-point scale by default");
     assert!(follow_up.contains(r#"value="missing-steps""#) && follow_up.contains("Contact support"));
+    let (went_wrong, effort) = (follow_up.find("What went wrong?"), follow_up.find("How easy was this"));
+    assert!(went_wrong < effort && went_wrong.is_some(), "after No, what went wrong is asked first");
     let ticket = location.trim_start_matches("/feedback?ticket=").replace("%2E", ".");
 
     let details =
@@ -87,9 +89,19 @@ async fn voting_without_javascript_records_vote_effort_reasons_and_comment() {
         .send()
         .await
         .expect("details");
-    assert_eq!(response.status(), 200);
-    let thanks = response.text().await.expect("body");
-    assert!(thanks.contains("Thank you") && thanks.contains("/contact?page=install-and-run"), "{thanks}");
+    // Post, redirect, get: reloading the thanks page sends nothing again.
+    assert_eq!(response.status(), 303);
+    let thanks_at = response.headers()[header::LOCATION].to_str().expect("location").to_string();
+    assert!(thanks_at.starts_with("/feedback/thanks?ticket="), "{thanks_at}");
+    for _reload in 0..2 {
+        let thanks = client.get(server.url(&thanks_at)).header(header::COOKIE, &visitor).send().await.expect("thanks");
+        assert_eq!(thanks.status(), 200);
+        let thanks = thanks.text().await.expect("body");
+        assert!(thanks.contains("Thank you") && thanks.contains("/contact?page=install-and-run"), "{thanks}");
+        assert!(thanks.contains(r#"href="/articles/install-and-run#feedback-install-and-run""#), "{thanks}");
+    }
+    let stranger = client.get(server.url(&thanks_at)).send().await.expect("thanks without the cookie");
+    assert_eq!(stranger.status(), 404, "a thanks page is the voter's only");
 
     let store = store_of(&server);
     let votes = store.votes_between(0, i64::MAX).expect("votes");
@@ -736,7 +748,7 @@ async fn vote_tickets_are_bound_to_the_voter_the_answer_and_a_day() {
     let at_before =
         store.votes_between(0, i64::MAX).expect("votes").iter().find(|v| v.page == "search-tips").expect("vote").at;
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    assert_eq!(details(&ann, &ticket).await.expect("post").status(), 200);
+    assert_eq!(details(&ann, &ticket).await.expect("post").status(), 303);
     let vote_row =
         store.votes_between(0, i64::MAX).expect("votes").into_iter().find(|v| v.page == "search-tips").expect("vote");
     assert_eq!((vote_row.at, vote_row.comment.as_deref()), (at_before, Some("mine")));
@@ -752,7 +764,7 @@ async fn vote_tickets_are_bound_to_the_voter_the_answer_and_a_day() {
     let old = key.sign(&format!("{id}.1.{}.{}", chrono::Utc::now().timestamp() - 25 * 3_600, &visitor[..12]));
     assert_eq!(details(&ann, &old).await.expect("post").status(), 404);
     let fresh = key.sign(&format!("{id}.1.{}.{}", chrono::Utc::now().timestamp(), &visitor[..12]));
-    assert_eq!(details(&ann, &fresh).await.expect("post").status(), 200, "the same ticket, fresh, works");
+    assert_eq!(details(&ann, &fresh).await.expect("post").status(), 303, "the same ticket, fresh, works");
 }
 
 #[tokio::test]

@@ -60,6 +60,19 @@ async fn every_page_type_is_valid_html() {
     let follow_up = vote.headers()[reqwest::header::LOCATION].to_str().expect("location").to_string();
     let follow_up_page = client.get(server.url(&follow_up)).header(reqwest::header::COOKIE, &reader).send();
     save("feedback", follow_up_page.await.expect("get").text().await.expect("body"));
+    let ticket = follow_up.trim_start_matches("/feedback?ticket=").to_string();
+    let details = client
+        .post(server.url("/feedback/details"))
+        .header(reqwest::header::ORIGIN, &server.base)
+        .header(reqwest::header::COOKIE, &reader)
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("ticket={ticket}&reason=outdated&comment=Old+screens"))
+        .send()
+        .await
+        .expect("details");
+    let thanks = details.headers()[reqwest::header::LOCATION].to_str().expect("location").to_string();
+    let thanks_page = client.get(server.url(&thanks)).header(reqwest::header::COOKIE, &reader).send();
+    save("feedback-thanks", thanks_page.await.expect("get").text().await.expect("body"));
     save("staff-login", client.get(server.url("/staff/login")).send().await.expect("get").text().await.expect("body"));
     let session = common::staff_session(&client, &server).await;
     for (name, path) in [
@@ -69,6 +82,7 @@ async fn every_page_type_is_valid_html() {
         ("staff-attention", "/staff/attention"),
         ("staff-search", "/staff/search"),
         ("staff-inbox", "/staff/inbox?status=all"),
+        ("staff-inbox-notice", "/staff/inbox?status=all&done=1&action=resolve&next=0"),
         ("staff-learning", "/staff/learning"),
     ] {
         let response =
@@ -95,4 +109,54 @@ async fn every_page_type_is_valid_html() {
         })
         .collect();
     assert!(errors.is_empty(), "HTML errors:\n{}", errors.join("\n"));
+}
+
+/// Search results, error pages and staff pages are kept out of search engines on
+/// purpose (thin or private pages): this records the decision so nobody "fixes" it.
+/// Every other page is indexable and has its link preview.
+#[tokio::test]
+async fn noindex_exactly_where_intended_and_link_previews_everywhere() {
+    let server = Server::start(&sample_content());
+    let client = common::raw_client();
+    let robots_noindex = |html: &str| html.contains(r#"<meta name="robots" content="noindex">"#);
+    for path in ["/", "/articles/search-tips", "/categories/writing-articles", "/faq/quire"] {
+        let html = client.get(server.url(path)).send().await.expect("get").text().await.expect("body");
+        assert!(!robots_noindex(&html), "{path} must be indexable");
+        let image = html.split(r#"<meta property="og:image" content=""#).nth(1).and_then(|s| s.split('"').next());
+        let image = image.unwrap_or_else(|| panic!("{path} has an og:image"));
+        assert!(image.starts_with(&server.base), "absolute og:image: {image}");
+        assert!(html.contains(r#"<meta name="twitter:card" content="summary_large_image">"#), "{path}");
+        let picture = client.get(image).send().await.expect("og:image");
+        assert_eq!(picture.headers()[reqwest::header::CONTENT_TYPE], "image/png");
+        let icon = html.split(r#"<link rel="apple-touch-icon" href=""#).nth(1).and_then(|s| s.split('"').next());
+        let icon = client.get(server.url(icon.expect("touch icon"))).send().await.expect("icon");
+        assert_eq!(icon.status(), 200);
+        assert_eq!(&icon.bytes().await.expect("png")[..4], b"\x89PNG");
+    }
+    for path in ["/search?q=password", "/search?q=zzzzqq", "/no/such/page", "/staff/login"] {
+        let html = client.get(server.url(path)).send().await.expect("get").text().await.expect("body");
+        assert!(robots_noindex(&html), "{path} is noindex on purpose");
+    }
+}
+
+/// An article in a right-to-left language: its language and direction reach the page.
+#[tokio::test]
+async fn right_to_left_articles_keep_their_direction() {
+    let content = common::copy_of_sample_content();
+    std::fs::write(
+        content.path().join("getting-started/arabic.md"),
+        "---\ntitle: مرحبا بك\nlang: ar\n---\n1. الخطوة الأولى\n2. الخطوة الثانية\n\n<p dir=\"ltr\">A quote in English.</p>\n",
+    )
+    .expect("write");
+    let server = Server::start(content.path());
+    let html = reqwest::get(server.url("/articles/arabic")).await.expect("get").text().await.expect("body");
+    assert!(html.contains(r#"lang="ar" dir="rtl""#), "{html}");
+    assert!(html.contains(r#"<p dir="ltr">A quote in English.</p>"#), "{html}");
+    let css = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/quire.css"))
+        .expect("css");
+    // A table column the author aligned left or right stays so: that is their choice.
+    let css: String = css.lines().filter(|line| !line.contains(".align-")).collect();
+    for physical in ["margin-left", "padding-left", "border-left", "text-align: left;"] {
+        assert!(!css.contains(physical), "the stylesheet uses logical properties, not {physical}");
+    }
 }

@@ -83,7 +83,8 @@ async fn hostile_queries_never_fail() {
 async fn results_page_filters_paginates_and_helps_when_nothing_matches() {
     let server = Server::start(&sample_content());
     let html = page(&server, &[("q", "article")]).await;
-    assert!(html.contains(r#"<nav class="search-filters" aria-label="Filter by category">"#), "{html}");
+    assert!(html.contains(r#"<details class="search-filters" data-open-wide>"#), "{html}");
+    assert!(html.contains(r#"<nav aria-label="Filter by category">"#), "{html}");
     assert!(html.contains("Writing articles <span class=\"count\">("), "category counts");
     assert!(html.contains(r#"rel="next""#), "more than one page");
     let filtered = page(&server, &[("q", "article"), ("category", "feedback-and-metrics")]).await;
@@ -95,6 +96,18 @@ async fn results_page_filters_paginates_and_helps_when_nothing_matches() {
     let none = page(&server, &[("q", "zzqxv")]).await;
     assert!(none.contains("No results") && none.contains("couldn’t find anything"), "{none}");
     assert!(none.contains("Popular articles") && none.contains("Contact support"));
+    // The tip's example, and the home page's, are searches that find an article.
+    let home = reqwest::get(server.url("/")).await.expect("home").text().await.expect("body");
+    for html in [&none, &home] {
+        let example = html.split("such as “<a href=\"").nth(1).or_else(|| html.split("For example: <a href=\"").nth(1));
+        let example = example.and_then(|rest| rest.split('"').next()).expect("an example search").replace("&amp;", "&");
+        let query = form_urlencoded::parse(example.trim_start_matches("/search?").as_bytes())
+            .find(|(name, _)| name == "q")
+            .map(|(_, value)| value.into_owned())
+            .expect("q");
+        let found = page(&server, &[("q", &query)]).await;
+        assert!(found.contains(r#"class="result""#), "example {query:?} finds an article");
+    }
 
     let sentence = page(&server, &[("q", "how do i hide an artcle")]).await;
     assert!(

@@ -120,6 +120,9 @@ struct RawFrontMatter {
     keywords: StringList,
     search_boost: Option<f64>,
     format: Option<String>,
+    lang: Option<String>,
+    dir: Option<String>,
+    image: Option<String>,
     #[serde(flatten)]
     extra: BTreeMap<String, Value>,
 }
@@ -168,8 +171,57 @@ pub struct FrontMatter {
     pub search_boost: f64,
     /// `format: md | mdx` (Docusaurus's key); `Detect` when absent.
     pub format: SourceFormat,
+    /// The language the page is written in (`lang: ar`), when not the site's.
+    pub lang: Option<String>,
+    /// The text direction, written (`dir: rtl`) or known from `lang`.
+    pub dir: Option<TextDirection>,
+    /// The picture shown when the page is shared (`og:image`), as written: a URL, a
+    /// site path, or a path relative to the file.
+    pub image: Option<String>,
     /// Keys Quire does not know, for a warning (a typo such as `tittle`).
     pub unknown_keys: Vec<String>,
+}
+
+/// Which way a page's text runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextDirection {
+    LeftToRight,
+    RightToLeft,
+}
+
+impl TextDirection {
+    /// The value of an HTML `dir` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextDirection::LeftToRight => "ltr",
+            TextDirection::RightToLeft => "rtl",
+        }
+    }
+
+    /// The direction of a language's usual script: right to left for Arabic, Hebrew,
+    /// Persian, Urdu and the others written in those scripts.
+    pub fn of_language(tag: &str) -> TextDirection {
+        const RIGHT_TO_LEFT: &[&str] =
+            &["ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku-arab", "ps", "sd", "syr", "ug", "ur", "yi"];
+        let tag = tag.to_ascii_lowercase();
+        let primary = tag.split('-').next().unwrap_or("");
+        let arabic_script = tag.split('-').any(|part| part == "arab" || part == "hebr");
+        if (RIGHT_TO_LEFT.contains(&primary) && !tag.contains("-latn")) || arabic_script {
+            TextDirection::RightToLeft
+        } else {
+            TextDirection::LeftToRight
+        }
+    }
+}
+
+/// Whether `tag` looks like a BCP 47 language tag (`en`, `pt-BR`, `zh-Hant-TW`).
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary_ok =
+        parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    primary_ok
+        && tag.len() <= 35
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// Keys other documentation tools write that Quire deliberately ignores without a warning.
@@ -248,6 +300,27 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
             ))
         }
     };
+    let lang = match raw.lang.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(tag) if is_language_tag(tag) => Some(tag.to_string()),
+        Some(other) => {
+            return Err(FrontMatterError::new(
+                line_of("lang"),
+                format!("`lang: {other}` is not a language tag: write one such as `en`, `de`, `pt-BR` or `ar`"),
+            ))
+        }
+    };
+    let dir = match raw.dir.as_deref().map(|d| d.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("auto") => lang.as_deref().map(TextDirection::of_language),
+        Some("ltr") => Some(TextDirection::LeftToRight),
+        Some("rtl") => Some(TextDirection::RightToLeft),
+        Some(other) => {
+            return Err(FrontMatterError::new(
+                line_of("dir"),
+                format!("unknown `dir: {other}`: use `rtl` (right to left) or `ltr`, or leave it out"),
+            ))
+        }
+    };
     let unknown_keys = raw.extra.into_keys().filter(|k| !FOREIGN_KEYS.contains(&k.as_str())).collect();
     Ok(FrontMatter {
         title,
@@ -267,6 +340,9 @@ pub fn parse(yaml: &str, yaml_first_line: usize) -> Result<FrontMatter, FrontMat
         keywords: raw.keywords.into_vec(),
         search_boost,
         format,
+        lang,
+        dir,
+        image: raw.image.map(|i| i.trim().to_string()).filter(|i| !i.is_empty()),
         unknown_keys,
     })
 }
@@ -329,6 +405,24 @@ fn line_of_key(yaml: &str, key: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn language_and_direction() {
+        let front = parse("title: مرحبا\nlang: ar", 2).expect("valid");
+        assert_eq!((front.lang.as_deref(), front.dir), (Some("ar"), Some(TextDirection::RightToLeft)));
+        let front = parse("title: Hallo\nlang: de-AT", 2).expect("valid");
+        assert_eq!(front.dir, Some(TextDirection::LeftToRight));
+        let front = parse("title: x\ndir: rtl", 2).expect("valid");
+        assert_eq!((front.lang, front.dir), (None, Some(TextDirection::RightToLeft)));
+        assert_eq!(parse("title: x", 2).expect("valid").dir, None);
+        assert_eq!(TextDirection::of_language("az-Arab"), TextDirection::RightToLeft);
+        assert_eq!(TextDirection::of_language("ku-Latn"), TextDirection::LeftToRight);
+        let bad = parse("title: x\ndir: sideways", 2).expect_err("invalid dir");
+        assert_eq!(bad.line, 3);
+        assert!(bad.message.contains("`rtl`"), "{}", bad.message);
+        let bad = parse("title: x\nlang: <script>", 2).expect_err("invalid lang");
+        assert!(bad.message.contains("language tag"), "{}", bad.message);
+    }
 
     fn parse_file(text: &str) -> Result<FrontMatter, FrontMatterError> {
         let split = split(text)?;

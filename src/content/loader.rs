@@ -467,6 +467,7 @@ fn build(
                 &mut diagnostics,
                 &mut rewrites,
             );
+            let image = share_image(&doc, &links, &mut diagnostics);
             library.article_by_slug.insert(slug.clone(), library.articles.len());
             library.articles.push(Article {
                 slug: slug.clone(),
@@ -484,6 +485,9 @@ fn build(
                 legacy_id: doc.front.legacy_id,
                 keywords: doc.front.keywords,
                 search_boost: doc.front.search_boost,
+                lang: doc.front.lang,
+                dir: doc.front.dir,
+                image,
                 source_path: doc.rel,
                 revision: super::revision_of(&[doc.source.as_bytes()]),
                 source: doc.source,
@@ -593,7 +597,7 @@ fn warn_about_front_matter(doc: &ParsedDoc, options: &LoadOptions<'_>, diagnosti
         diagnostics.push(Diagnostic::warning(
             &doc.rel,
             line,
-            format!("unknown front matter key `{key}` is ignored (known keys: title, summary, slug, category, section, tags, keywords, search_boost, order, draft, updated, reviewed, aliases, promoted, id, type, format)"),
+            format!("unknown front matter key `{key}` is ignored (known keys: title, summary, slug, category, section, tags, keywords, search_boost, order, draft, updated, reviewed, aliases, promoted, id, type, format, lang, dir, image)"),
         ));
     }
     if doc.front.draft {
@@ -610,6 +614,24 @@ fn warn_about_front_matter(doc: &ParsedDoc, options: &LoadOptions<'_>, diagnosti
             ));
         }
     }
+}
+
+/// The article's `image:` as a URL or site path: a file next to the article becomes
+/// its `/media/` address; one that is not there is reported at the key's line.
+fn share_image(doc: &ParsedDoc, links: &DocumentLinks<'_>, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+    use super::markdown::{LinkKind, LinkResolver};
+    let written = doc.front.image.as_deref()?;
+    let resolution = links.resolve(written, LinkKind::Image);
+    if let Some((severity, message)) = resolution.problem {
+        let line = doc.source.lines().position(|l| l.starts_with("image")).map(|i| i + 1);
+        let message = format!("`image`: {message}");
+        diagnostics.push(match severity {
+            super::diagnostics::Severity::Error => Diagnostic::error(&doc.rel, line, message),
+            super::diagnostics::Severity::Warning => Diagnostic::warning(&doc.rel, line, message),
+        });
+        return None;
+    }
+    Some(resolution.rewrite.unwrap_or_else(|| written.to_string()))
 }
 
 fn register_aliases(library: &mut Library, diagnostics: &mut Vec<Diagnostic>) {

@@ -399,12 +399,13 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                 plain.push(' ');
                 html_events.push(event.clone());
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableRow) => {
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableHead | TagEnd::TableRow) => {
                 plain.push('\n');
                 html_events.push(event.clone());
             }
+            // A tab keeps cells apart: snippets show it as " · ", the index as a space.
             Event::End(TagEnd::TableCell) => {
-                plain.push(' ');
+                plain.push('\t');
                 html_events.push(event.clone());
             }
             _ => html_events.push(event.clone()),

@@ -50,6 +50,12 @@ pub struct Article {
     pub keywords: Vec<String>,
     /// Search score multiplier from the front matter (1.0 = neutral).
     pub search_boost: f64,
+    /// The article's language, when the front matter names one.
+    pub lang: Option<String>,
+    /// The article's text direction, when written or known from its language.
+    pub dir: Option<front_matter::TextDirection>,
+    /// The article's share picture (`image:`), resolved: a URL or a site path.
+    pub image: Option<String>,
     /// Path relative to the content folder.
     pub source_path: PathBuf,
     /// The file's full text (front matter included), served at `/articles/<slug>.md`.
@@ -247,6 +253,16 @@ impl Library {
         promoted
     }
 
+    /// Up to `count` short searches that each find a real article (its title, in
+    /// lower case), promoted articles first: the examples in search hints, so a
+    /// customer who tries one is never shown "no results".
+    pub fn example_searches(&self, count: usize) -> Vec<String> {
+        let promoted = self.promoted();
+        let mut rest: Vec<&Article> = self.published().filter(|a| !a.promoted).collect();
+        rest.sort_by_key(|a| (a.order.unwrap_or(i64::MAX), a.title.len()));
+        promoted.into_iter().chain(rest).filter_map(|article| example_search(&article.title)).take(count).collect()
+    }
+
     /// Number of published articles and FAQ pages in a category, sections included.
     pub fn category_count(&self, category: &Category) -> usize {
         let articles = category.articles.iter().chain(category.sections.iter().flat_map(|s| &s.articles));
@@ -320,9 +336,41 @@ impl Library {
     }
 }
 
+/// `title` as a customer might type it, if it is short and plain enough to be an
+/// example: two to five words, letters and digits, at most 32 characters.
+fn example_search(title: &str) -> Option<String> {
+    let title = title.trim().trim_end_matches(['?', '.', '!']);
+    let words: Vec<&str> = title.split_whitespace().collect();
+    let plain = title.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '\'');
+    if !(2..=5).contains(&words.len()) || title.chars().count() > 32 || !plain {
+        return None;
+    }
+    // Acronyms (SSO, PDF) keep their capitals.
+    let lower: Vec<String> = words
+        .iter()
+        .map(|w| {
+            if w.len() > 1 && w.chars().all(|c| c.is_uppercase() || c.is_ascii_digit()) {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect();
+    Some(lower.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn examples_are_short_plain_titles_in_lower_case() {
+        assert_eq!(example_search("Reset your SSO password").as_deref(), Some("reset your SSO password"));
+        assert_eq!(example_search("Can I pay by card?").as_deref(), Some("can i pay by card"));
+        assert_eq!(example_search("Install"), None, "one word says too little");
+        assert_eq!(example_search("Session length and automatic sign-out for admins"), None, "too long");
+        assert_eq!(example_search("Config: the [site] table"), None, "not plain");
+    }
 
     #[test]
     fn cached_related_lists_hold_no_slack() {

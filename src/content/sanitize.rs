@@ -20,8 +20,21 @@ fn class_allowed(class: &str) -> bool {
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
-        .add_tags(["details", "summary", "figure", "figcaption", "kbd", "mark", "input", "section", "samp", "var"])
-        .add_generic_attributes(["id"])
+        .add_tags([
+            "details",
+            "summary",
+            "figure",
+            "figcaption",
+            "kbd",
+            "mark",
+            "input",
+            "section",
+            "samp",
+            "var",
+            "bdi",
+        ])
+        // `dir` and `lang`: right-to-left passages and quotes in another language.
+        .add_generic_attributes(["id", "dir", "lang"])
         .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("div", ["class", "role", "tabindex"])
         .add_tag_attributes("p", ["class"])
@@ -45,6 +58,8 @@ fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Optio
             (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")))
         }
         "role" => (value == "note").then_some(Cow::Borrowed(value)),
+        "dir" => matches!(value.to_ascii_lowercase().as_str(), "ltr" | "rtl" | "auto").then_some(Cow::Borrowed(value)),
+        "lang" => super::front_matter::is_language_tag(value).then_some(Cow::Borrowed(value)),
         "tabindex" => (value == "0").then_some(Cow::Borrowed(value)),
         "type" if element == "input" => (value == "checkbox").then_some(Cow::Borrowed(value)),
         // JSX expressions (`src={useBaseUrl('x')}`) are build-time code, not URLs.
@@ -74,6 +89,13 @@ pub fn sanitize(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::sanitize;
+
+    #[test]
+    fn keeps_text_direction_and_language() {
+        let out = sanitize(r#"<p dir="rtl" lang="ar">مرحبا</p><p dir="sideways" lang="x onclick=1">b</p><bdi>x</bdi>"#);
+        assert!(out.contains(r#"<p dir="rtl" lang="ar">"#), "{out}");
+        assert!(out.contains("<p>b</p>") && out.contains("<bdi>x</bdi>"), "{out}");
+    }
 
     #[test]
     fn strips_script_handlers_and_javascript_urls() {

@@ -154,7 +154,9 @@ impl EffortScale {
     /// The question asked on this scale.
     pub fn question(self, noun: &str) -> String {
         if self.low_is_easy {
-            format!("How easy was it to solve your problem with this {noun}?")
+            // Asked after "Yes" and after "No" alike: about using the page, not about
+            // whether the problem was solved.
+            format!("How easy was this {noun} to use?")
         } else {
             "The help center made it easy for me to handle my issue.".to_string()
         }

@@ -14,6 +14,7 @@ pub mod best_bets;
 pub mod dictionary;
 pub mod fusion;
 pub mod query;
+mod snippet;
 pub mod synonyms;
 pub mod vocabulary;
 mod window;
@@ -654,18 +655,17 @@ impl SearchIndex {
         let (title_html, snippet_html) = match snippets {
             Some(s) => {
                 let title_html = highlighted(&s.titles, &title).unwrap_or_else(|| escape(&title));
-                // A passage's lines (its heading, list items) read as one text: " · " between.
-                let passage_text = passage
-                    .and_then(|p| body.get(p.range.clone()))
-                    .filter(|t| !t.trim().is_empty())
-                    .map(|t| t.trim().replace('\n', " · "));
-                let snippet_html = match passage_text.as_deref() {
+                let passage_text = passage.and_then(|p| body.get(p.range.clone())).filter(|t| !t.trim().is_empty());
+                let snippet_html = match passage_text {
                     Some(text) => {
-                        highlighted(&s.bodies, text).unwrap_or_else(|| escape(&leading_words(text, SNIPPET_CHARS)))
+                        highlighted(&s.bodies, text).unwrap_or_else(|| snippet::leading_html(text, SNIPPET_CHARS))
                     }
-                    None => highlighted(&s.bodies, s.window.best_window(body))
-                        .or_else(|| summary.map(escape))
-                        .unwrap_or_else(|| escape(&leading_words(body, SNIPPET_CHARS))),
+                    None => {
+                        let window = s.window.best_range(body);
+                        highlighted_within(&s.bodies, body, window)
+                            .or_else(|| summary.map(escape))
+                            .unwrap_or_else(|| snippet::leading_html(body, SNIPPET_CHARS))
+                    }
                 };
                 (title_html, snippet_html)
             }
@@ -740,28 +740,16 @@ where
 /// Most terms used to place the snippet window.
 const MAX_WINDOW_TERMS: usize = 4;
 
+/// `text` cut to its best fragment, query terms marked; `None` when none occurs.
 fn highlighted(generator: &SnippetGenerator, text: &str) -> Option<String> {
-    let mut snippet = generator.snippet(text);
-    if snippet.highlighted().is_empty() {
-        return None;
-    }
-    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-    Some(snippet.to_html())
+    highlighted_within(generator, text, 0..text.len())
 }
 
-/// The start of `text`, at most `chars` characters, cut after a whole word, with "…"
-/// when something was left out.
-fn leading_words(text: &str, chars: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= chars {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(chars).collect();
-    let whole = match cut.rfind(char::is_whitespace) {
-        Some(end) if end > chars / 2 => &cut[..end],
-        _ => cut.as_str(),
-    };
-    format!("{}…", whole.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ';'))
+/// Like [`highlighted`], choosing the fragment within `window` of `text` only (the
+/// generator's cost grows with the text) but widening it within the whole text.
+fn highlighted_within(generator: &SnippetGenerator, text: &str, window: std::ops::Range<usize>) -> Option<String> {
+    let found = generator.snippet(text.get(window.clone())?);
+    snippet::highlighted_html(text, &found, window.start)
 }
 
 fn escape(text: &str) -> String {

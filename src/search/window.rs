@@ -38,14 +38,20 @@ impl WindowFinder {
         Self { matcher, terms: probes.len() }
     }
 
-    /// The [`WINDOW_BYTES`] bytes of `text` holding the most distinct terms (on a tie,
-    /// the most matches), or the start of the text when none occurs. Never splits a
-    /// character.
+    /// The text of [`Self::best_range`].
+    #[cfg(test)]
     pub fn best_window<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.best_range(text)]
+    }
+
+    /// Where the [`WINDOW_BYTES`] bytes of `text` holding the most distinct terms are
+    /// (on a tie, the most matches), or the start of the text when none occurs. Never
+    /// splits a character.
+    pub fn best_range(&self, text: &str) -> std::ops::Range<usize> {
         if text.len() <= WINDOW_BYTES {
-            return text;
+            return 0..text.len();
         }
-        let top = &text[..floor_char_boundary(text, WINDOW_BYTES)];
+        let top = 0..floor_char_boundary(text, WINDOW_BYTES);
         let Some(matcher) = &self.matcher else { return top };
         let bytes = text.as_bytes();
         let mut per_term = vec![0usize; self.terms];
@@ -78,7 +84,7 @@ impl WindowFinder {
         }
         let start = floor_char_boundary(text, best.1.saturating_sub(WINDOW_BYTES / 6));
         let end = floor_char_boundary(text, (start + WINDOW_BYTES).min(text.len()));
-        &text[start..end]
+        start..end
     }
 }
 

@@ -63,17 +63,38 @@ impl Store {
     }
 
     /// Every "no" vote with a reason or comment (the staff inbox), newest first.
-    pub fn inbox(&self, page: Option<&str>, resolved: Option<bool>, limit: usize) -> Result<Vec<VoteRow>> {
+    pub fn inbox(
+        &self,
+        page: Option<&str>,
+        resolved: Option<bool>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<VoteRow>> {
         self.with(|c| {
             let mut statement = c.prepare_cached(&format!(
                 "SELECT {VOTE_COLUMNS} FROM votes
                  WHERE helpful = 0 AND (reasons <> '' OR comment IS NOT NULL)
                    AND (?1 IS NULL OR page = ?1)
                    AND (?2 IS NULL OR (resolved_at IS NOT NULL) = ?2)
-                 ORDER BY updated_at DESC, id DESC LIMIT ?3"
+                 ORDER BY updated_at DESC, id DESC LIMIT ?3 OFFSET ?4"
             ))?;
-            let rows = statement.query_map(params![page, resolved, limit as i64], vote_row)?;
+            let rows = statement.query_map(params![page, resolved, limit as i64, offset as i64], vote_row)?;
             rows.collect()
+        })
+    }
+
+    /// How many inbox items [`Self::inbox`] would list without a limit.
+    pub fn inbox_count(&self, page: Option<&str>, resolved: Option<bool>) -> Result<u64> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM votes
+                 WHERE helpful = 0 AND (reasons <> '' OR comment IS NOT NULL)
+                   AND (?1 IS NULL OR page = ?1)
+                   AND (?2 IS NULL OR (resolved_at IS NOT NULL) = ?2)",
+                params![page, resolved],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
         })
     }
 
@@ -473,7 +494,7 @@ mod tests {
         let stored = store.vote(first).expect("read").expect("row");
         assert_eq!((stored.effort, stored.csat), (Some(6), Some(2)));
         assert_eq!(stored.reasons, vec![Reason::Outdated, Reason::MissingSteps]);
-        assert_eq!(store.inbox(None, Some(false), 10).expect("inbox").len(), 1);
+        assert_eq!(store.inbox(None, Some(false), 10, 0).expect("inbox").len(), 1);
         assert_eq!(store.open_inbox_count().expect("count"), 1);
 
         // Voting again replaces: same row, new answer, old follow-up cleared.
@@ -521,6 +542,6 @@ mod tests {
         store.follow_up(recent, &comment("new comment"), 1_000).expect("comment");
         assert_eq!(store.purge_comments(500).expect("purge"), 1);
         assert_eq!(store.vote(recent).expect("read").expect("row").comment.as_deref(), Some("new comment"));
-        assert_eq!(store.inbox(None, None, 10).expect("inbox").len(), 1);
+        assert_eq!(store.inbox(None, None, 10, 0).expect("inbox").len(), 1);
     }
 }

@@ -83,12 +83,14 @@ impl FeedbackState {
         })
     }
 
-    /// "N of M people found this helpful", when the setting allows showing it.
+    /// "N of M people found this helpful", when the setting allows showing it. By
+    /// default a page nobody found helpful shows no count: "0 of 5" tells the next
+    /// reader nothing they can act on and only discourages.
     pub fn public_count(&self, page: &str) -> Option<String> {
         let (helpful, total) = self.tally.get(page);
         let show = match self.public_counts {
             PublicCounts::Always => total > 0,
-            PublicCounts::AfterMinimum => total >= self.public_counts_minimum.max(1),
+            PublicCounts::AfterMinimum => total >= self.public_counts_minimum.max(1) && helpful > 0,
             PublicCounts::Never => false,
         };
         let people = if total == 1 { "person" } else { "people" };
@@ -415,6 +417,9 @@ pub async fn vote(
     Ok(response)
 }
 
+/// Words under the ends of the satisfaction scale.
+const CSAT_ENDS: (&str, &str) = ("Very dissatisfied", "Very satisfied");
+
 fn follow_up_fragment(state: &AppState, target: &FeedbackTarget, helpful: bool, ticket: &str) -> FollowUpFragment {
     let scale = state.feedback.scale;
     let (easy, hard) = scale.end_labels();
@@ -424,18 +429,10 @@ fn follow_up_fragment(state: &AppState, target: &FeedbackTarget, helpful: bool, 
         helpful,
         effort_question: scale.question(if target.key.contains('#') { "answer" } else { "article" }),
         csat_question: state.feedback.csat_question,
-        points: (1..=scale.points)
-            .map(|value| {
-                let label = if value == 1 {
-                    format!("{value} – {easy}")
-                } else if value == scale.points {
-                    format!("{value} – {hard}")
-                } else {
-                    value.to_string()
-                };
-                (value, label)
-            })
-            .collect(),
+        points: pages::ScalePoint::scale(scale.points, (easy, hard)),
+        effort_ends: (easy, hard),
+        csat_points: pages::ScalePoint::scale(5, CSAT_ENDS),
+        csat_ends: CSAT_ENDS,
         reasons: Reason::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         max_comment: crate::feedback::MAX_COMMENT_CHARS,
         contact_url: contact_url(&target.key),
@@ -455,13 +452,21 @@ fn respond_thanks(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(serde_json::json!({ "helpful": helpful, "html": html })));
     }
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(feedback_page(state, target, &fragment)?))
+}
+
+/// The no-JavaScript page around a feedback step.
+fn feedback_page(state: &AppState, target: &FeedbackTarget, fragment: &impl Template) -> Result<String, AppError> {
+    let page_url = target.url.split('#').next().unwrap_or(&target.url);
     let page = FeedbackPage {
         layout: feedback_layout(state),
         title: target.title.clone(),
         url: target.url.clone(),
+        back_url: format!("{page_url}#feedback-{}", pages::html_id(&target.key)),
+        noun: if target.key.contains('#') { "question" } else { "article" },
         fragment_html: fragment.render()?,
     };
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+    Ok(page.render()?)
 }
 
 fn feedback_layout(state: &AppState) -> pages::Layout {
@@ -539,16 +544,27 @@ pub async fn follow_up_page(
         return Ok(refuse(&request, StatusCode::NOT_FOUND, "this feedback link is not valid"));
     };
     let fragment = follow_up_fragment(&state, &target, helpful, &params.ticket);
-    let page = FeedbackPage {
-        layout: feedback_layout(&state),
-        title: target.title.clone(),
-        url: target.url.clone(),
-        fragment_html: fragment.render()?,
-    };
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page.render()?))
+        .body(feedback_page(&state, &target, &fragment)?))
+}
+
+/// `GET /feedback/thanks?ticket=…`: where the no-JavaScript follow-up form lands
+/// (post, redirect, get), so reloading it sends nothing twice.
+pub async fn thanks_page(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<TicketParams>,
+) -> Result<HttpResponse, AppError> {
+    let Some((_, helpful, target)) = ticket_target(&state, &request, &params.ticket).await? else {
+        return Ok(refuse(&request, StatusCode::NOT_FOUND, "this feedback link is not valid"));
+    };
+    let fragment = ThanksFragment { helpful, contact_url: contact_url(&target.key) };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(feedback_page(&state, &target, &fragment)?))
 }
 
 /// `POST /feedback/details`: ticket, effort, reason (repeatable), comment.
@@ -595,19 +611,15 @@ pub async fn details(
     let follow_up = FollowUp { effort, csat, scale: Some(scale), reasons, comment };
     let store = Arc::clone(&state.store);
     super::blocking(move || store.follow_up(id, &follow_up, now())).await?;
-    let fragment = ThanksFragment { helpful, contact_url: contact_url(&target.key) };
     if wants_json(&request) {
+        let fragment = ThanksFragment { helpful, contact_url: contact_url(&target.key) };
         return Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(serde_json::json!({ "html": fragment.render()? })));
     }
-    let page = FeedbackPage {
-        layout: feedback_layout(&state),
-        title: target.title.clone(),
-        url: target.url.clone(),
-        fragment_html: fragment.render()?,
-    };
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/feedback/thanks?ticket={}", super::search::encode(&ticket))))
+        .finish())
 }
 
 #[derive(serde::Deserialize)]

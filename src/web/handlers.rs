@@ -32,6 +32,7 @@ pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> PageResul
             categories: category_cards(library),
             promoted: library.promoted().into_iter().map(PageLink::article).collect(),
             faqs: library.published_faqs().map(faq_link).collect(),
+            example: library.example_searches(1).into_iter().next().map(pages::ExampleSearch::new),
         };
         Ok(page.render()?)
     })
@@ -106,6 +107,9 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
         let category = &library.categories[article.category];
         let mut layout = pages::layout(&state, &article.url(), &article.title, article.summary.as_deref());
         layout.og_type = "article";
+        if let Some(image) = &article.image {
+            layout.og_image = state.info.absolute_image(image);
+        }
         layout.support_url = feedback::contact_url(&article.slug);
         let toc = if article.rendered.toc.len() >= 3 { article.rendered.toc.clone() } else { Vec::new() };
         let page = ArticlePage {
@@ -121,6 +125,8 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
             source_url: format!("{}.md", article.url()),
             feedback: feedback_widget(&article.slug, "Was this article helpful?", arrival, count_text),
             contact_url: feedback::contact_url(&article.slug),
+            lang: article.lang.clone(),
+            dir: article.dir.map(|d| d.as_str()),
         };
         Ok(page.render()?)
     })
@@ -163,12 +169,15 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
                     id: q.id.clone(),
                     question: q.question.clone(),
                     answer_html: q.answer.html.clone(),
-                    feedback: feedback_widget(
-                        &format!("{}#{}", faq.slug, q.id),
-                        "Was this answer helpful?",
-                        arrival,
-                        count_text,
-                    ),
+                    feedback: FeedbackWidget {
+                        subject_id: Some(format!("{}-title", q.id)),
+                        ..feedback_widget(
+                            &format!("{}#{}", faq.slug, q.id),
+                            "Was this answer helpful?",
+                            arrival,
+                            count_text,
+                        )
+                    },
                 })
                 .collect(),
             json_ld: faq_json_ld(faq, &state.info.base_url),
@@ -257,6 +266,7 @@ fn feedback_widget(key: &str, question: &'static str, arrival: Arrival, count_te
         question,
         arrival: arrival.as_str(),
         count_text,
+        subject_id: None,
     }
 }
 

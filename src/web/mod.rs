@@ -45,6 +45,8 @@ pub struct SiteInfo {
     pub base_url: String,
     pub support_url: String,
     pub language: String,
+    /// Absolute URL of the default share picture.
+    pub share_image: String,
 }
 
 impl SiteInfo {
@@ -55,7 +57,25 @@ impl SiteInfo {
             base_url: config.base_url(Some(bound)),
             support_url: config.site.support_url.clone(),
             language: config.site.language.clone(),
+            share_image: String::new(),
         }
+        .with_share_image(&config.site.share_image)
+    }
+
+    /// `image` (a URL, a site path, or empty for Quire's own picture) as an absolute URL.
+    pub fn absolute_image(&self, image: &str) -> String {
+        if image.starts_with("https://") || image.starts_with("http://") {
+            image.to_string()
+        } else if image.starts_with('/') {
+            format!("{}{image}", self.base_url)
+        } else {
+            format!("{}{}", self.base_url, assets::url("share.png"))
+        }
+    }
+
+    fn with_share_image(mut self, configured: &str) -> Self {
+        self.share_image = self.absolute_image(configured);
+        self
     }
 }
 
@@ -270,6 +290,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/feedback", web::post().to(feedback::vote))
         .route("/feedback", read().to(feedback::follow_up_page))
         .route("/feedback/details", web::post().to(feedback::details))
+        .route("/feedback/thanks", read().to(feedback::thanks_page))
         .route("/contact", read().to(feedback::contact))
         .route("/staff/login", read().to(staff::login_form))
         .route("/staff/login", web::post().to(staff::login))
@@ -280,6 +301,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/staff/attention", read().to(dashboard::attention))
         .route("/staff/search", read().to(dashboard::search_report))
         .route("/staff/inbox", read().to(dashboard::inbox))
+        .route("/staff/inbox/bulk", web::post().to(dashboard::bulk))
         .route("/staff/inbox/{id}", web::post().to(dashboard::resolve))
         .route("/staff/learning", read().to(dashboard::learning))
         .route("/staff/learning", web::post().to(dashboard::decide_learning))

@@ -17,6 +17,9 @@ pub struct Layout {
     /// Absolute canonical URL.
     pub canonical: String,
     pub og_type: &'static str,
+    /// Absolute URL of the picture shown when the page is shared.
+    pub og_image: String,
+    pub touch_icon_url: String,
     pub css_url: String,
     pub js_url: String,
     pub favicon_url: String,
@@ -27,8 +30,9 @@ pub struct Layout {
     pub query: String,
     /// Keep the page out of search engines (error pages, search results).
     pub noindex: bool,
-    /// Header and footer as wide as the content of the wide (staff) pages.
-    pub wide: bool,
+    /// A staff page: header and footer as wide as its tables, and none of the
+    /// customers' "Contact support" links.
+    pub staff: bool,
 }
 
 impl Layout {
@@ -46,6 +50,8 @@ impl Layout {
             description: description.unwrap_or(&info.tagline).to_string(),
             canonical: format!("{}{path}", info.base_url),
             og_type: "website",
+            og_image: info.share_image.clone(),
+            touch_icon_url: assets::url("apple-touch-icon.png"),
             css_url: assets::url("quire.css"),
             js_url: assets::url("quire.js"),
             favicon_url: assets::url("favicon.svg"),
@@ -55,7 +61,7 @@ impl Layout {
             header_search: true,
             query: String::new(),
             noindex: false,
-            wide: false,
+            staff: false,
         }
     }
 
@@ -67,6 +73,7 @@ impl Layout {
             base_url: String::new(),
             support_url: "/".into(),
             language: "en".into(),
+            share_image: String::new(),
         };
         let mut layout = Self::new(&info, "/", title, None);
         layout.noindex = true;
@@ -132,6 +139,21 @@ pub struct HomePage {
     pub categories: Vec<CategoryCard>,
     pub promoted: Vec<PageLink>,
     pub faqs: Vec<PageLink>,
+    /// A search that finds an article, offered as an example under the search box.
+    pub example: Option<ExampleSearch>,
+}
+
+/// An example search, with the address of its results.
+pub struct ExampleSearch {
+    pub query: String,
+    pub url: String,
+}
+
+impl ExampleSearch {
+    pub fn new(query: String) -> Self {
+        let url = format!("/search?q={}", form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>());
+        Self { query, url }
+    }
 }
 
 /// A section of a category page.
@@ -171,6 +193,9 @@ pub struct ArticlePage {
     pub feedback: FeedbackWidget,
     /// Contact support through the redirect that counts escalations.
     pub contact_url: String,
+    /// The article's own language and direction, when the front matter sets them.
+    pub lang: Option<String>,
+    pub dir: Option<&'static str>,
 }
 
 /// The "Was this helpful?" form at the end of an article or FAQ answer.
@@ -183,6 +208,9 @@ pub struct FeedbackWidget {
     pub arrival: &'static str,
     /// "N of M people found this helpful", when shown.
     pub count_text: Option<String>,
+    /// The element naming what is voted on, when a page has several widgets (FAQ
+    /// questions): part of the buttons' accessible names, so they differ.
+    pub subject_id: Option<String>,
 }
 
 /// The follow-up questions after a vote (a fragment: also swapped in by script).
@@ -196,12 +224,43 @@ pub struct FollowUpFragment {
     pub effort_question: String,
     /// Whether to ask the satisfaction (CSAT) question too.
     pub csat_question: bool,
-    /// (value, label) of each point of the effort scale.
-    pub points: Vec<(u8, String)>,
+    /// The points of the effort scale.
+    pub points: Vec<ScalePoint>,
+    /// Words under the two ends of the effort scale.
+    pub effort_ends: (&'static str, &'static str),
+    /// The points of the satisfaction scale.
+    pub csat_points: Vec<ScalePoint>,
+    /// Words under the two ends of the satisfaction scale.
+    pub csat_ends: (&'static str, &'static str),
     /// (value, label) of each reason.
     pub reasons: Vec<(&'static str, &'static str)>,
     pub max_comment: usize,
     pub contact_url: String,
+}
+
+/// One answer on a rating scale: shown as its number, named with its end's words
+/// (for screen readers) when it is an end.
+pub struct ScalePoint {
+    pub value: u8,
+    pub end: Option<&'static str>,
+}
+
+impl ScalePoint {
+    /// The points 1..=`points`, the ends named `low` and `high`.
+    pub fn scale(points: u8, (low, high): (&'static str, &'static str)) -> Vec<ScalePoint> {
+        (1..=points)
+            .map(|value| ScalePoint {
+                value,
+                end: if value == 1 {
+                    Some(low)
+                } else if value == points {
+                    Some(high)
+                } else {
+                    None
+                },
+            })
+            .collect()
+    }
 }
 
 /// The last step: thanks, and the contact link after "No".
@@ -220,6 +279,10 @@ pub struct FeedbackPage {
     /// Title and address of the page the feedback is about.
     pub title: String,
     pub url: String,
+    /// Where "Back to …" goes: the page's feedback block.
+    pub back_url: String,
+    /// "article" or "question".
+    pub noun: &'static str,
     pub fragment_html: String,
 }
 
@@ -276,6 +339,10 @@ pub struct SearchPage {
     pub last_page: usize,
     /// Shown when nothing matched.
     pub popular: Vec<PageLink>,
+    /// An example search that finds an article, for the no-results tips.
+    pub example: Option<ExampleSearch>,
+    /// The category filter in force, named in the collapsed filter's summary.
+    pub current_filter: Option<String>,
 }
 
 /// The layout for a page of the running site.

@@ -177,6 +177,10 @@ pub async fn page(
         page_number,
         last_page,
         popular,
+        example: version.library.example_searches(1).into_iter().next().map(pages::ExampleSearch::new),
+        current_filter: category
+            .and_then(|slug| results.categories.iter().find(|c| c.slug == slug))
+            .map(|c| c.title.clone()),
     };
     response::page(&request, StatusCode::OK, &page)
 }

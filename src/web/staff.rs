@@ -31,7 +31,7 @@ pub fn staff_layout(state: &AppState, path: &str, title: &str) -> Layout {
     let mut layout = pages::layout(state, path, title, None);
     layout.noindex = true;
     layout.header_search = false;
-    layout.wide = true;
+    layout.staff = true;
     layout
 }
 

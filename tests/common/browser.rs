@@ -112,6 +112,36 @@ impl Browser {
             .expect("emulate viewport");
     }
 
+    /// Runs a page without JavaScript (`false`), as a reader who turned it off does;
+    /// takes effect from the next page load.
+    pub async fn scripts(&self, enabled: bool) {
+        let params = json!({ "value": !enabled });
+        self.client
+            .issue_cmd(ChromeCommand::Cdp { cmd: "Emulation.setScriptExecutionDisabled", params })
+            .await
+            .expect("toggle scripts");
+    }
+
+    /// The accessible names Chromium gives every element of `role` (e.g. "button") on
+    /// the current page, in document order: what a screen reader announces.
+    pub async fn accessible_names(&self, role: &str) -> Vec<String> {
+        let tree = self
+            .client
+            .issue_cmd(ChromeCommand::Cdp { cmd: "Accessibility.getFullAXTree", params: json!({}) })
+            .await
+            .expect("accessibility tree");
+        tree["nodes"]
+            .as_array()
+            .map(|nodes| {
+                nodes
+                    .iter()
+                    .filter(|n| n["role"]["value"] == role && n["ignored"] != true)
+                    .map(|n| n["name"]["value"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Saves a PNG screenshot under `target/screenshots/` for humans to look at.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");

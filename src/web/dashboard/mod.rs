@@ -46,7 +46,7 @@ mod search;
 mod tables;
 
 pub use exports::{api_metrics, export_feedback, export_metrics};
-pub use inbox::{inbox, resolve};
+pub use inbox::{bulk, inbox, resolve};
 pub use learning::{decide_learning, learning};
 pub use overview::overview;
 pub use overview::{exclude_window, include_window};
@@ -63,8 +63,6 @@ pub struct PeriodParams {
     sort: Option<String>,
     dir: Option<String>,
     key: Option<String>,
-    page: Option<String>,
-    status: Option<String>,
 }
 
 /// The chosen period and how it is written in links.
@@ -120,6 +118,8 @@ struct PageInfo {
     category: String,
     stale: bool,
     revision: String,
+    /// The Markdown file, relative to the content folder.
+    source_path: String,
 }
 
 fn catalog(library: &Library, stale_after_days: i64) -> BTreeMap<String, PageInfo> {
@@ -136,6 +136,7 @@ fn catalog(library: &Library, stale_after_days: i64) -> BTreeMap<String, PageInf
                     category: library.categories[article.category].title.clone(),
                     stale: (today - reviewed).num_days() > stale_after_days,
                     revision: target.revision,
+                    source_path: article.source_path.to_string_lossy().into_owned(),
                 },
             );
         }
@@ -152,6 +153,7 @@ fn catalog(library: &Library, stale_after_days: i64) -> BTreeMap<String, PageInf
                         category: library.categories[faq.category].title.clone(),
                         stale: false,
                         revision: target.revision,
+                        source_path: faq.source_path.to_string_lossy().into_owned(),
                     },
                 );
             }
@@ -278,20 +280,57 @@ fn detail_url(key: &str, chosen: &Chosen) -> String {
     format!("/staff/page?key={}&{}", super::search::encode(key), chosen.query)
 }
 
-fn page_row(key: &str, info: Option<&PageInfo>, m: &Metrics, attention: &Attention, chosen: &Chosen) -> PageRow {
-    let mut reasons = Vec::new();
-    if attention.unhelpful > 0.0 {
-        reasons.push(format!("unhelpful ≥ {}", percent(Some(attention.unhelpful))));
+/// What is wrong with a page, said with its numbers: "12 of 40 readers said No, 3×
+/// the site's share". Only what raised the attention score is said.
+fn attention_facts(m: &Metrics, site: &Metrics, attention: &Attention) -> Vec<String> {
+    // "3× the site's share", when the page is clearly worse than the site as a whole.
+    let compared = |page: Option<f64>, site: Option<f64>| match (page, site) {
+        (Some(page), Some(site)) if site > 0.0 && page / site >= 1.5 => {
+            let times = format!("{:.1}", page / site);
+            format!(", {}× the site's share", times.trim_end_matches(".0"))
+        }
+        _ => String::new(),
+    };
+    let mut facts = Vec::new();
+    let (no, votes) = (m.helpfulness.no, m.votes());
+    if attention.unhelpful > 0.0 && no > 0 {
+        let share = |h: &metrics::Helpfulness| (h.votes() > 0).then(|| h.no as f64 / h.votes() as f64);
+        let people = if votes == 1 { "reader" } else { "readers" };
+        facts.push(format!(
+            "{no} of {votes} {people} said No{}",
+            compared(share(&m.helpfulness), share(&site.helpfulness))
+        ));
     }
-    if attention.difficult > 0.0 {
-        reasons.push(format!("difficult ≥ {}", percent(Some(attention.difficult))));
+    if attention.difficult > 0.0 && m.effort.difficult > 0 {
+        facts.push(format!(
+            "{} of {} effort answers were difficult{}",
+            m.effort.difficult,
+            m.effort.count(),
+            compared(m.effort.difficult_share(), site.effort.difficult_share())
+        ));
     }
-    if attention.escalating > 0.0 {
-        reasons.push(format!("escalates ≥ {}", percent(Some(attention.escalating))));
+    if attention.escalating > 0.0 && m.escalations > 0 {
+        facts.push(format!(
+            "{} of {} views went on to contact support{}",
+            m.escalations,
+            m.views,
+            compared(m.escalation_rate(), site.escalation_rate())
+        ));
     }
     if attention.stale {
-        reasons.push("review overdue".to_string());
+        facts.push("its review is overdue".to_string());
     }
+    facts
+}
+
+fn page_row(
+    key: &str,
+    info: Option<&PageInfo>,
+    m: &Metrics,
+    facts: Vec<String>,
+    attention: &Attention,
+    chosen: &Chosen,
+) -> PageRow {
     let missing = -1.0;
     PageRow {
         title: info.map(|i| i.title.clone()).unwrap_or_else(|| format!("{key} (removed)")),
@@ -307,7 +346,7 @@ fn page_row(key: &str, info: Option<&PageInfo>, m: &Metrics, attention: &Attenti
         deflections: m.deflections(),
         comments: m.comments,
         attention: format!("{:.2}", attention.score),
-        attention_reasons: reasons.join(", "),
+        attention_reasons: facts.join("; "),
         sort_keys: [
             0.0,
             m.views as f64,
@@ -338,6 +377,7 @@ fn page_rows(
     chosen: &Chosen,
 ) -> Vec<PageRow> {
     let empty = Metrics::new(scale);
+    let site = metrics::total(pages, scale);
     let keys: std::collections::BTreeSet<&String> = catalog.keys().chain(pages.keys()).collect();
     keys.into_iter()
         // A live FAQ page's own key (views counted before views were per question) is
@@ -347,7 +387,7 @@ fn page_rows(
             let info = catalog.get(key);
             let m = pages.get(key).unwrap_or(&empty);
             let attention = metrics::attention(m, info.is_some_and(|i| i.stale));
-            page_row(key, info, m, &attention, chosen)
+            page_row(key, info, m, attention_facts(m, &site, &attention), &attention, chosen)
         })
         .collect()
 }
@@ -668,6 +708,16 @@ pub struct FeedbackItem {
     pub comment: String,
     pub arrival: &'static str,
     pub resolved: String,
+    /// The item listed after this one: where a notice goes once this one leaves the list.
+    pub next_id: Option<i64>,
+}
+
+/// Links each item to the one after it.
+fn link_next(items: &mut [FeedbackItem]) {
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    for (item, next) in items.iter_mut().zip(ids.iter().skip(1).map(|&id| Some(id)).chain([None])) {
+        item.next_id = next;
+    }
 }
 
 fn feedback_item(vote: &VoteRow, catalog: &BTreeMap<String, PageInfo>, chosen: &Chosen) -> FeedbackItem {
@@ -685,6 +735,7 @@ fn feedback_item(vote: &VoteRow, catalog: &BTreeMap<String, PageInfo>, chosen: &
             (Some(by), Some(at)) => format!("Resolved by {by}, {}", when(at)),
             _ => String::new(),
         },
+        next_id: None,
     }
 }
 

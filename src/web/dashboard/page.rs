@@ -45,6 +45,25 @@ struct PageDetail {
     edit: Option<EditComparison>,
     items: Vec<FeedbackItem>,
     inbox_url: String,
+    /// The Markdown file, and where its source can be read.
+    source_path: String,
+    source_url: String,
+    /// Searches whose result readers opened to come here, most frequent first.
+    searches: Vec<(String, u64)>,
+}
+
+/// The queries (as typed, most frequent wording) whose results led to `key` in the
+/// period, with how often, most first.
+fn searches_leading_to(searches: &[SearchOutcome], key: &str, period: Period, limit: usize) -> Vec<(String, u64)> {
+    let mut by_query: HashMap<&str, (u64, &str)> = HashMap::new();
+    for search in searches.iter().filter(|s| s.clicked.as_deref() == Some(key) && period.contains(s.at)) {
+        let entry = by_query.entry(search.normalized.as_str()).or_insert((0, search.query.as_str()));
+        entry.0 += 1;
+    }
+    let mut found: Vec<(String, u64)> = by_query.into_values().map(|(n, query)| (query.to_string(), n)).collect();
+    found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    found.truncate(limit);
+    found
 }
 
 /// `GET /staff/page?key=…`: one article or FAQ answer.
@@ -109,6 +128,12 @@ pub async fn page_detail(
         .map(|v| feedback_item(v, &catalog, &chosen))
         .collect();
     let title = info.map(|i| i.title.clone()).unwrap_or_else(|| format!("{key} (removed)"));
+    let searches = searches_leading_to(&rows.searches, &key, chosen.period, 10);
+    let source_path = info.map(|i| i.source_path.clone()).unwrap_or_default();
+    let source_url = match info {
+        Some(i) if !key.contains('#') => format!("{}.md", i.url),
+        _ => String::new(),
+    };
     let page = PageDetail {
         layout: staff_layout(&state, "/staff/page", &title),
         frame: frame(&session, &chosen, "/staff/page", "pages"),
@@ -125,6 +150,9 @@ pub async fn page_detail(
         arrivals: arrival_rows(period_votes.iter().copied(), scale),
         edit,
         items,
+        source_path,
+        source_url,
+        searches,
     };
     staff_html(&page)
 }
