@@ -22,6 +22,7 @@ fn bench_render(c: &mut Criterion) {
                 title: Some("Configure Quire"),
                 links: &KeepLinks,
                 mdx: content::MdxMode::Detect,
+                line_map: None,
             }))
         })
     });
@@ -39,6 +40,7 @@ fn bench_render(c: &mut Criterion) {
                 title: None,
                 links: &KeepLinks,
                 mdx: content::MdxMode::Detect,
+                line_map: None,
             }))
         })
     });

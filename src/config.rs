@@ -141,6 +141,9 @@ pub struct SiteConfig {
     /// The picture shown when a page is shared (`og:image`): a URL or a site path.
     /// Empty means Quire's own; an article's `image:` overrides it.
     pub share_image: String,
+    /// Show "Updated <date>" on articles (the front matter's `updated`, else the last
+    /// commit when the content is in git, else the file's time).
+    pub show_updated: bool,
 }
 
 /// Settings for content moved from another help desk.
@@ -192,6 +195,7 @@ impl Default for SiteConfig {
             language: "en".to_string(),
             time_zone: "UTC".to_string(),
             share_image: String::new(),
+            show_updated: true,
         }
     }
 }

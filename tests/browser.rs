@@ -417,6 +417,26 @@ async fn pages_reflow_at_320_pixels_and_faq_votes_are_told_apart() {
     }
     browser.screenshot("faq-320").await;
 
+    // On a phone: the contents box nests subsections; wide code and tables scroll and
+    // can be reached by keyboard.
+    browser.viewport(390, 844, true).await;
+    c.goto(&server.url("/articles/tables-and-code")).await.expect("article");
+    let nested = c.execute("return document.querySelectorAll('.toc > ol > li > ul > li').length;", vec![]).await;
+    assert!(nested.expect("nested").as_u64().unwrap_or(0) >= 1, "an h3 listed under its h2");
+    let unreachable = c
+        .execute(
+            "return [...document.querySelectorAll('.prose pre, .table-wrap')]
+                .filter(e => e.scrollWidth > e.clientWidth && e.tabIndex < 0).length;",
+            vec![],
+        )
+        .await
+        .expect("scrollables");
+    assert_eq!(unreachable.as_u64(), Some(0), "every scrolling block is focusable");
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe on a wide article at 390 px: {violations:#?}");
+    }
+    browser.screenshot("article-contents-and-wide-table-390").await;
+
     browser.viewport(1280, 1000, false).await;
     c.goto(&server.url("/faq/quire")).await.expect("faq");
     // The answers (and their vote buttons) are in closed <details> until opened.

@@ -105,6 +105,15 @@ fn explicit_slug_and_alias_collisions_are_errors() {
 }
 
 #[test]
+fn an_alias_equal_to_the_own_slug_is_only_a_warning() {
+    let (_dir, lib) = load(&[("refunds.md", b"---\ntitle: Refunds\naliases: [refunds, old-refunds]\n---\nx")]);
+    assert!(errors(&lib).is_empty(), "{:?}", errors(&lib));
+    let warned = warnings(&lib);
+    assert!(warned.iter().any(|w| w.contains("alias `refunds` is the article's own slug")), "{warned:?}");
+    assert_eq!(lib.alias_target("old-refunds"), Some("refunds"));
+}
+
+#[test]
 fn bad_files_are_reported_with_file_and_line_and_others_load() {
     let (_dir, lib) = load(&[
         ("good.md", b"---\ntitle: Good\n---\nFine."),
@@ -219,4 +228,72 @@ fn oversized_files_are_reported_and_not_loaded() {
     let options = LoadOptions { max_file_bytes: 8 * 1024 * 1024, ..LoadOptions::default() };
     let lib = content::load(dir.path(), &options);
     assert!(lib.article("big").expect("5 MB article loads").rendered.html.len() > 4_000_000);
+}
+
+/// Runs git in `dir` with a fixed identity and commit date.
+fn git(dir: &Path, args: &[&str], date: &str) -> bool {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Ann")
+        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
+        .env("GIT_COMMITTER_NAME", "Ann")
+        .env("GIT_COMMITTER_EMAIL", "ann@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn updated_dates_come_from_git_history_not_checkout_times() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    if !git(dir.path(), &["init", "-q"], "2024-03-05T10:00:00Z") {
+        assert!(std::env::var("QUIRE_REQUIRE_GIT").is_err(), "QUIRE_REQUIRE_GIT=1 but git is not installed");
+        eprintln!("SKIPPED: git dates need git (apt-get install git)");
+        return;
+    }
+    let write = |path: &str, text: &str| {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    };
+    write("Billing/refunds.md", "---\ntitle: Refunds\n---\nx");
+    write("Billing/invoices.md", "---\ntitle: Invoices\n---\nx");
+    assert!(git(dir.path(), &["add", "."], "2024-03-05T10:00:00Z"));
+    assert!(git(dir.path(), &["commit", "-qm", "first"], "2024-03-05T10:00:00Z"));
+    write("Billing/invoices.md", "---\ntitle: Invoices\n---\nchanged");
+    assert!(git(dir.path(), &["commit", "-qam", "second"], "2025-07-09T10:00:00Z"));
+    write("Billing/new.md", "---\ntitle: New\n---\nnot committed yet");
+    write("Billing/dated.md", "---\ntitle: Dated\nupdated: 2023-01-02\n---\nx");
+
+    let today = chrono::Utc::now().date_naive();
+    let library = content::load(dir.path(), &LoadOptions { today, ..LoadOptions::default() });
+    let updated = |slug: &str| library.article(slug).expect(slug).updated.to_string();
+    assert_eq!(updated("refunds"), "2024-03-05", "the last commit, though the file was written today");
+    assert_eq!(updated("invoices"), "2025-07-09");
+    assert_eq!(updated("new"), today.to_string(), "not in history: the file's time");
+    assert_eq!(updated("dated"), "2023-01-02", "the front matter wins");
+}
+
+#[test]
+fn snippet_problems_point_at_the_including_line() {
+    let (_dir, lib) = load(&[
+        ("_snippets/steps.md", b"1. Open [settings](settings.md).\n2. Save.\n"),
+        (
+            "guide.md",
+            b"---\ntitle: Guide\n---\nIntro\n\n{% snippet steps %}\n\n{% snippet nowhere %}\n{{< youtube x >}}\n",
+        ),
+    ]);
+    assert!(lib.article("steps").is_none(), "a snippet is not an article");
+    let errs = errors(&lib);
+    let warned = warnings(&lib);
+    // The snippet's broken link and the missing snippet, at the lines that include them.
+    assert!(errs.iter().any(|e| e.contains("guide.md:6") && e.contains("settings.md")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.contains("guide.md:8") && e.contains("snippet `nowhere` not found")), "{errs:?}");
+    assert!(warned.iter().any(|w| w.contains("guide.md:9") && w.contains("Hugo")), "{warned:?}");
+    let guide = lib.article("guide").expect("guide");
+    assert!(guide.rendered.html.contains("<li>Save.</li>"), "{}", guide.rendered.html);
+    assert!(!guide.rendered.plain_text.contains("youtube"));
 }

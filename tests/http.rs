@@ -403,3 +403,46 @@ fn get_raw(base: &str, path: &str) -> (u16, String, String) {
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     (status, head.to_string(), body.to_string())
 }
+
+/// Snippets and variables fill in where pages use them; editing a snippet changes
+/// every page that uses it; template leftovers never reach the page or the search.
+#[tokio::test]
+async fn snippets_fill_in_and_follow_their_edits() {
+    let content = copy_of_sample_content();
+    let root = content.path();
+    std::fs::create_dir_all(root.join("_snippets")).expect("mkdir");
+    std::fs::create_dir_all(root.join("_includes")).expect("mkdir");
+    std::fs::write(root.join("_variables.yml"), "product: Acme Cloud\nhours: 9–17 CET\n").expect("write");
+    std::fs::write(root.join("_snippets/contact-us.md"), "Our team answers {{ hours }}.\n").expect("write");
+    std::fs::write(root.join("_includes/footer-nav.md"), "See also [search tips](/articles/search-tips).\n")
+        .expect("write");
+    for (file, title) in [("one.md", "Snippet one"), ("two.md", "Snippet two")] {
+        std::fs::write(
+            root.join("getting-started").join(file),
+            format!("---\ntitle: {title}\n---\nUsing {{{{ site.product }}}}.\n\n{{% snippet contact-us %}}\n\n{{% include footer-nav.md %}}\n\n{{% if page.beta %}}Beta only.{{% endif %}}\n"),
+        )
+        .expect("write");
+    }
+    let server = Server::start(root);
+    for slug in ["one", "two"] {
+        let (status, _, html) = get(&server, &format!("/articles/{slug}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Using Acme Cloud.") && html.contains("Our team answers 9–17 CET."), "{html}");
+        assert!(html.contains(r#"href="/articles/search-tips""#) && html.contains("search tips</a>"), "{html}");
+        assert!(!html.contains("{%") && !html.contains("{{") && html.contains("Beta only."), "{html}");
+    }
+    let (status, _, _) = get(&server, "/articles/contact-us").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "snippets are not articles");
+    let api = raw_client().get(server.url("/api/search?q=endif")).send().await.expect("search");
+    let found: serde_json::Value = api.json().await.expect("json");
+    assert_eq!(found["total"], 0, "template leftovers are not indexed: {found}");
+
+    std::fs::write(root.join("_snippets/contact-us.md"), "Our team answers around the clock.\n").expect("write");
+    let updated = eventually(Duration::from_secs(10), || async {
+        let one = get(&server, "/articles/one").await.2;
+        let two = get(&server, "/articles/two").await.2;
+        one.contains("around the clock") && two.contains("around the clock")
+    })
+    .await;
+    assert!(updated, "both pages show the edited snippet");
+}

@@ -23,6 +23,7 @@ use super::front_matter::{self, DocKind, FrontMatter, SourceFormat};
 use super::links::{DocumentLinks, LinkTargets};
 use super::markdown::{heading_id, render, unique_id, RenderRequest, Rendered};
 use super::preprocess::{MdxMode, SourceRewrite};
+use super::snippets::{SnippetLibrary, INCLUDE_DIR, SNIPPET_DIR};
 use super::{Article, Category, FaqPage, FaqQuestion, Library, Section};
 
 /// Settings that change how content is loaded.
@@ -94,9 +95,11 @@ struct ParsedDoc {
 pub fn load(dir: &Path, options: &LoadOptions<'_>) -> Library {
     let mut diagnostics = Vec::new();
     let scan = scan(dir, &mut diagnostics);
-    let docs = parse_documents(dir, scan.documents, options, &mut diagnostics);
+    let snippets = SnippetLibrary::load(dir, &mut diagnostics);
+    let commit_dates = super::history::last_commit_dates(dir);
+    let docs = parse_documents(dir, scan.documents, commit_dates.as_deref(), options, &mut diagnostics);
     let placement = place(&docs, &scan.folder_meta);
-    build(docs, placement, scan.media, options, diagnostics)
+    build(docs, placement, scan.media, &snippets, options, diagnostics)
 }
 
 struct Scan {
@@ -113,7 +116,8 @@ fn scan(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Scan {
     }
     let walker = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|entry| {
         let name = entry.file_name().to_string_lossy();
-        entry.depth() == 0 || !(name.starts_with('.') || name == "node_modules")
+        let snippet_folder = entry.depth() == 1 && (name == SNIPPET_DIR || name == INCLUDE_DIR);
+        entry.depth() == 0 || !(name.starts_with('.') || name == "node_modules" || snippet_folder)
     });
     for entry in walker {
         let entry = match entry {
@@ -163,6 +167,7 @@ fn scan(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Scan {
 fn parse_documents(
     dir: &Path,
     paths: Vec<PathBuf>,
+    commit_dates: Option<&super::history::CommitDates>,
     options: &LoadOptions<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ParsedDoc> {
@@ -171,8 +176,11 @@ fn parse_documents(
         let full = dir.join(&rel);
         let metadata = std::fs::metadata(&full);
         let size = metadata.as_ref().map(|m| m.len()).unwrap_or(0);
-        let modified =
-            metadata.and_then(|m| m.modified()).map(|t| DateTime::<Utc>::from(t).date_naive()).unwrap_or(options.today);
+        // When the text last changed: its last commit (a checkout's file times are the
+        // checkout's), else the file's modification time.
+        let modified = commit_dates.and_then(|dates| dates.get(&rel).copied()).unwrap_or_else(|| {
+            metadata.and_then(|m| m.modified()).map(|t| DateTime::<Utc>::from(t).date_naive()).unwrap_or(options.today)
+        });
         let parsed = if size > options.max_file_bytes {
             // Not read at all: a huge file must not hold up the whole help center.
             Err((
@@ -409,6 +417,7 @@ fn build(
     docs: Vec<ParsedDoc>,
     placement: Placement,
     media: HashMap<String, PathBuf>,
+    snippets: &SnippetLibrary,
     options: &LoadOptions<'_>,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Library {
@@ -457,6 +466,7 @@ fn build(
         let (category, section) = placement.of_doc[i];
         warn_about_front_matter(&doc, options, &mut diagnostics);
         let links = DocumentLinks { targets: &targets, dir: &doc.dir };
+        let links = PartSources { links: &links, snippets };
         if let Some(slug) = article_slugs.get(&i) {
             let rendered = render_part(
                 &doc,
@@ -467,7 +477,7 @@ fn build(
                 &mut diagnostics,
                 &mut rewrites,
             );
-            let image = share_image(&doc, &links, &mut diagnostics);
+            let image = share_image(&doc, links.links, &mut diagnostics);
             library.article_by_slug.insert(slug.clone(), library.articles.len());
             library.articles.push(Article {
                 slug: slug.clone(),
@@ -559,22 +569,45 @@ fn build(
     library
 }
 
+/// What a part of a page is rendered with besides its text.
+struct PartSources<'a> {
+    links: &'a DocumentLinks<'a>,
+    snippets: &'a SnippetLibrary,
+}
+
 fn render_part(
     doc: &ParsedDoc,
     markdown: &str,
     first_line: usize,
     title: Option<&str>,
-    links: &DocumentLinks<'_>,
+    sources: &PartSources<'_>,
     diagnostics: &mut Vec<Diagnostic>,
     rewrites: &mut Vec<(PathBuf, SourceRewrite)>,
 ) -> Rendered {
+    // Snippets and variables filled in, template leftovers removed (see `snippets`).
+    let expansion = super::snippets::expand(markdown, sources.snippets);
+    if let Some(expansion) = &expansion {
+        for problem in &expansion.problems {
+            diagnostics.push(Diagnostic {
+                severity: problem.severity,
+                path: doc.rel.clone(),
+                line: Some(first_line + problem.line),
+                message: problem.message.clone(),
+            });
+        }
+    }
+    let (markdown, line_map) = match &expansion {
+        Some(expansion) => (expansion.text.as_str(), Some(expansion.line_map.as_slice())),
+        None => (markdown, None),
+    };
+    let links = sources.links;
     let mdx = match doc.front.format {
         SourceFormat::Mdx => MdxMode::On,
         SourceFormat::Markdown => MdxMode::Off,
         SourceFormat::Detect if doc.rel.extension().is_some_and(|e| e.eq_ignore_ascii_case("mdx")) => MdxMode::On,
         SourceFormat::Detect => MdxMode::Detect,
     };
-    let mut rendered = render(&RenderRequest { markdown, first_line, title, links, mdx });
+    let mut rendered = render(&RenderRequest { markdown, first_line, title, links, mdx, line_map });
     rewrites.extend(std::mem::take(&mut rendered.rewrites).into_iter().map(|r| (doc.rel.clone(), r)));
     // Kept for the life of this content version: drop the slack of buffers that grew
     // by doubling (with 10,000 articles that is tens of megabytes).
@@ -638,6 +671,16 @@ fn register_aliases(library: &mut Library, diagnostics: &mut Vec<Diagnostic>) {
     for article in &library.articles {
         for alias in &article.aliases {
             let alias_slug = slug::slugify(alias.trim_start_matches("/articles/"));
+            let line = article.source.lines().position(|l| l.contains(alias.as_str())).map(|i| i + 1);
+            // Harmless (the address already is the article's), but it does nothing.
+            if alias_slug == article.slug {
+                diagnostics.push(Diagnostic::warning(
+                    &article.source_path,
+                    line,
+                    format!("alias `{alias}` is the article's own slug: it does nothing and can be removed"),
+                ));
+                continue;
+            }
             let clash = if library.article_by_slug.contains_key(&alias_slug) {
                 Some(format!("it is the slug of the article at /articles/{alias_slug}"))
             } else {
@@ -648,7 +691,6 @@ fn register_aliases(library: &mut Library, diagnostics: &mut Vec<Diagnostic>) {
             };
             match clash {
                 Some(why) => {
-                    let line = article.source.lines().position(|l| l.contains(alias.as_str())).map(|i| i + 1);
                     diagnostics.push(Diagnostic::error(
                         &article.source_path,
                         line,

@@ -95,7 +95,9 @@ pub struct TextSection {
 pub struct Rendered {
     /// Sanitized HTML, safe to insert into a page as is.
     pub html: String,
-    /// Headings of level 2 and 3, in order.
+    /// The contents: headings of the article's two highest levels present (h2 and h3
+    /// usually; h4 and h5 in an article whose headings are all h4), Markdown or HTML,
+    /// in order.
     pub toc: Vec<TocEntry>,
     /// All heading texts (any level), for search.
     pub headings: Vec<String>,
@@ -135,6 +137,9 @@ pub struct RenderRequest<'a> {
     pub links: &'a dyn LinkResolver,
     /// Whether MDX rules apply (see [`MdxMode`]).
     pub mdx: MdxMode,
+    /// When `markdown` had snippets filled in: for each of its lines, the line of the
+    /// written text it came from (problems are reported there).
+    pub line_map: Option<&'a [usize]>,
 }
 
 /// Tags that are real inline HTML; any other `<word>` outside code is a placeholder an
@@ -261,7 +266,8 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
     let pre = preprocess(request.markdown, request.mdx);
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
         Parser::new_ext(&pre.text, parser_options()).into_offset_iter().collect();
-    let line_of = |offset: usize| pre.original_line(offset) + request.first_line;
+    let written_line = |line: usize| request.line_map.and_then(|map| map.get(line).copied()).unwrap_or(line);
+    let line_of = |offset: usize| written_line(pre.original_line(offset)) + request.first_line;
 
     let headings = collect_headings(&events);
     let mut skip_until = None;
@@ -298,7 +304,7 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                 let level = if *level == HeadingLevel::H1 { HeadingLevel::H2 } else { *level };
                 let wanted = id.as_ref().map(|i| i.to_string()).unwrap_or_else(|| heading_id(&text));
                 let unique = unique_id(wanted, &mut taken_ids);
-                if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) && !text.trim().is_empty() {
+                if !text.trim().is_empty() {
                     out.toc.push(TocEntry { level: level as u8, id: unique.clone(), title: text.trim().to_string() });
                 }
                 out.headings.push(text.trim().to_string());
@@ -365,6 +371,17 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
                 plain.push_str(html);
                 html_events.push(Event::Html(CowStr::from(escape_html(html))));
             }
+            // Headings written in HTML (`<h4>Question</h4>`, common in migrated
+            // content) get ids and join the contents like Markdown ones.
+            Event::Html(html) if HTML_HEADING.is_match(html) => {
+                let with_ids = html_heading_ids(html, &mut taken_ids, &mut out, &mut plain, &mut sections);
+                let rewritten = if with_ids.contains("href=") || with_ids.contains("src=") {
+                    resolve_html_urls(request, &mut out, &with_ids, line_of(range.start))
+                } else {
+                    with_ids
+                };
+                html_events.push(Event::Html(CowStr::from(rewritten)));
+            }
             Event::Html(html) if html.contains("href=") || html.contains("src=") => {
                 let rewritten = resolve_html_urls(request, &mut out, html, line_of(range.start));
                 html_events.push(Event::Html(CowStr::from(rewritten)));
@@ -414,6 +431,8 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
 
     let mut html = String::with_capacity(request.markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
+    // A code block wider than the screen scrolls: keyboard users must reach it too.
+    let html = html.replace("<pre><code", r#"<pre tabindex="0"><code"#);
     out.html = sanitize(&table_alignment_as_classes(html));
     let mut starts: Vec<usize> = sections.iter().map(|s| s.start).collect();
     out.plain_text = collapse_blank_lines(&plain, &mut starts);
@@ -421,10 +440,14 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
         section.start = start;
     }
     out.sections = sections;
+    // The contents show the two highest heading levels the article uses.
+    if let Some(top) = out.toc.iter().map(|e| e.level).min() {
+        out.toc.retain(|e| e.level <= top + 1);
+    }
     out.rewrites = pre
         .rewrites
         .into_iter()
-        .map(|rewrite| SourceRewrite { line: rewrite.line + request.first_line, ..rewrite })
+        .map(|rewrite| SourceRewrite { line: written_line(rewrite.line) + request.first_line, ..rewrite })
         .collect();
     out
 }
@@ -455,6 +478,76 @@ fn resolve<'a>(
         Some(url) => CowStr::from(url),
         None => dest.clone(),
     }
+}
+
+static HTML_HEADING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?is)<h([1-6])\b([^>]*)>(.*?)</h([1-6])\s*>").expect("valid regex")
+});
+static HTML_ID_ATTRIBUTE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r#"(?i)\bid\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("valid regex"));
+static HTML_TAG: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"<[^>]*>").expect("valid regex"));
+
+/// Gives every heading in an HTML block a unique id (keeping the author's), adds it to
+/// the contents, the plain text and the sections, and returns the block.
+fn html_heading_ids(
+    html: &str,
+    taken_ids: &mut HashSet<String>,
+    out: &mut Rendered,
+    plain: &mut String,
+    sections: &mut Vec<TextSection>,
+) -> String {
+    HTML_HEADING
+        .replace_all(html, |caps: &regex::Captures<'_>| {
+            if caps[1] != caps[4] {
+                return caps[0].to_string();
+            }
+            let level: u8 = caps[1].parse().unwrap_or(2);
+            let attributes = &caps[2];
+            let inner = &caps[3];
+            let title =
+                decode_entities(HTML_TAG.replace_all(inner, "").split_whitespace().collect::<Vec<_>>().join(" "));
+            if title.is_empty() {
+                return caps[0].to_string();
+            }
+            let written = HTML_ID_ATTRIBUTE
+                .captures(attributes)
+                .and_then(|c| c.get(1).or_else(|| c.get(2)))
+                .map(|m| m.as_str().to_string());
+            let id = unique_id(written.clone().unwrap_or_else(|| heading_id(&title)), taken_ids);
+            let attributes = match written {
+                Some(_) => HTML_ID_ATTRIBUTE.replace(attributes, format!(r#"id="{id}""#).as_str()).into_owned(),
+                None => format!(r#" id="{id}"{attributes}"#),
+            };
+            out.headings.push(title.clone());
+            out.toc.push(TocEntry { level: level.max(2), id: id.clone(), title: title.clone() });
+            if !plain.is_empty() && !plain.ends_with('\n') {
+                plain.push('\n');
+            }
+            sections.push(TextSection {
+                id: id.clone(),
+                title: title.clone(),
+                level: level.max(2),
+                start: plain.len(),
+            });
+            plain.push_str(&title);
+            plain.push('\n');
+            format!("<h{level}{attributes}>{inner}</h{level}>")
+        })
+        .into_owned()
+}
+
+/// The few entities heading text uses, as characters.
+fn decode_entities(text: String) -> String {
+    if !text.contains('&') {
+        return text;
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
 }
 
 static HTML_URL_ATTRIBUTE: std::sync::LazyLock<regex::Regex> =
@@ -542,6 +635,7 @@ mod tests {
             title: Some("Title"),
             links: &KeepLinks,
             mdx: MdxMode::Detect,
+            line_map: None,
         })
     }
 
@@ -553,6 +647,22 @@ mod tests {
         assert!(r.html.contains(r#"<h3 id="custom">"#), "{}", r.html);
         assert_eq!(r.toc.len(), 3);
         assert_eq!(r.toc[2].title, "Café & more");
+    }
+
+    #[test]
+    fn html_headings_get_ids_and_join_the_contents() {
+        let r = check("Intro.\n\n<h4>How do I pay?</h4>\n\nBy card.\n\n<h4 id=\"refunds\" class=\"q\">Refunds &amp; returns</h4>\n\nWithin 30 days.\n\n<h4>How do I pay?</h4>\n\n#### Shipping\n");
+        assert!(r.html.contains(r#"<h4 id="how-do-i-pay">How do I pay?</h4>"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h4 id="refunds""#), "{}", r.html);
+        assert!(r.html.contains(r#"<h4 id="how-do-i-pay-2">"#), "ids stay unique: {}", r.html);
+        let titles: Vec<&str> = r.toc.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(titles, ["How do I pay?", "Refunds & returns", "How do I pay?", "Shipping"]);
+        assert!(r.toc.iter().all(|e| e.level == 4), "an all-h4 article's contents are its h4s");
+        assert!(r.plain_text.contains("Refunds & returns\nWithin 30 days."), "{:?}", r.plain_text);
+        assert_eq!(r.sections.len(), 4);
+        // With h2 sections present, h4s stay out of the contents.
+        let r = check("## Billing\n\n### Cards\n\n<h4>Fine print</h4>\n");
+        assert_eq!(r.toc.iter().map(|e| e.level).collect::<Vec<_>>(), [2, 3]);
     }
 
     #[test]
@@ -621,6 +731,7 @@ mod tests {
             title: None,
             links: &Rewrite,
             mdx: MdxMode::Detect,
+            line_map: None,
         });
         assert!(r.html.contains(r#"href="/resolved/old""#), "{}", r.html);
         assert!(r.html.contains(r#"src="/resolved/pic.png""#), "{}", r.html);

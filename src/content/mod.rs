@@ -9,11 +9,13 @@
 pub mod diagnostics;
 pub mod faq;
 pub mod front_matter;
+pub mod history;
 mod links;
 mod loader;
 pub mod markdown;
 pub mod preprocess;
 pub mod sanitize;
+pub mod snippets;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -155,6 +155,11 @@ struct Structure {
     link_ends: Vec<usize>,
 }
 
+/// Where `source`'s code spans and blocks are, in order: text no rewriting may touch.
+pub(super) fn code_ranges(source: &str) -> Vec<Range<usize>> {
+    Structure::of(source).code
+}
+
 impl Structure {
     fn of(source: &str) -> Self {
         let mut code = Vec::new();

@@ -37,6 +37,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_generic_attributes(["id", "dir", "lang"])
         .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("div", ["class", "role", "tabindex"])
+        .add_tag_attributes("pre", ["tabindex"])
         .add_tag_attributes("p", ["class"])
         .add_tag_attributes("span", ["class"])
         .add_tag_attributes("sup", ["class"])

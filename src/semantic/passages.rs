@@ -212,6 +212,7 @@ mod tests {
             title: None,
             links: &KeepLinks,
             mdx: crate::content::MdxMode::Detect,
+            line_map: None,
         })
     }
 

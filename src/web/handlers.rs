@@ -111,7 +111,8 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
             layout.og_image = state.info.absolute_image(image);
         }
         layout.support_url = feedback::contact_url(&article.slug);
-        let toc = if article.rendered.toc.len() >= 3 { article.rendered.toc.clone() } else { Vec::new() };
+        let toc =
+            if article.rendered.toc.len() >= 3 { pages::TocItem::nest(&article.rendered.toc) } else { Vec::new() };
         let page = ArticlePage {
             layout,
             crumbs: crumbs_for(category, article.section),
@@ -119,6 +120,7 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
             summary: article.summary.clone().unwrap_or_default(),
             updated_iso: article.updated.format("%Y-%m-%d").to_string(),
             updated_text: human_date(article.updated),
+            show_updated: state.info.show_updated,
             toc,
             body_html: article.rendered.html.clone(),
             related: library.related(index, 5).into_iter().map(PageLink::article).collect(),

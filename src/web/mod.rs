@@ -47,6 +47,8 @@ pub struct SiteInfo {
     pub language: String,
     /// Absolute URL of the default share picture.
     pub share_image: String,
+    /// Whether articles show when they were last updated.
+    pub show_updated: bool,
 }
 
 impl SiteInfo {
@@ -58,6 +60,7 @@ impl SiteInfo {
             support_url: config.site.support_url.clone(),
             language: config.site.language.clone(),
             share_image: String::new(),
+            show_updated: config.site.show_updated,
         }
         .with_share_image(&config.site.share_image)
     }

@@ -74,6 +74,7 @@ impl Layout {
             support_url: "/".into(),
             language: "en".into(),
             share_image: String::new(),
+            show_updated: true,
         };
         let mut layout = Self::new(&info, "/", title, None);
         layout.noindex = true;
@@ -185,8 +186,10 @@ pub struct ArticlePage {
     pub summary: String,
     pub updated_iso: String,
     pub updated_text: String,
+    /// `site.show_updated`.
+    pub show_updated: bool,
     /// Empty unless the article has three or more headings.
-    pub toc: Vec<TocEntry>,
+    pub toc: Vec<TocItem>,
     pub body_html: String,
     pub related: Vec<PageLink>,
     pub source_url: String,
@@ -196,6 +199,33 @@ pub struct ArticlePage {
     /// The article's own language and direction, when the front matter sets them.
     pub lang: Option<String>,
     pub dir: Option<&'static str>,
+}
+
+/// An entry of the "On this page" box: a section with its subsections beneath.
+pub struct TocItem {
+    pub id: String,
+    pub title: String,
+    pub children: Vec<TocEntry>,
+}
+
+impl TocItem {
+    /// Nests a flat list of entries of two levels (h2 and h3 usually): each lower one
+    /// under the higher one before it (a lower one before any higher stands alone).
+    pub fn nest(entries: &[TocEntry]) -> Vec<TocItem> {
+        let top = entries.iter().map(|e| e.level).min().unwrap_or(2);
+        let mut items: Vec<TocItem> = Vec::new();
+        let mut under_section = false;
+        for entry in entries {
+            match items.last_mut() {
+                Some(parent) if entry.level > top && under_section => parent.children.push(entry.clone()),
+                _ => {
+                    under_section = entry.level == top;
+                    items.push(TocItem { id: entry.id.clone(), title: entry.title.clone(), children: Vec::new() });
+                }
+            }
+        }
+        items
+    }
 }
 
 /// The "Was this helpful?" form at the end of an article or FAQ answer.
@@ -348,4 +378,20 @@ pub struct SearchPage {
 /// The layout for a page of the running site.
 pub fn layout(state: &AppState, path: &str, title: &str, description: Option<&str>) -> Layout {
     Layout::new(&state.info, path, title, description)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TocItem;
+    use crate::content::TocEntry;
+
+    #[test]
+    fn contents_nest_subsections_under_their_section() {
+        let entry = |level, id: &str| TocEntry { level, id: id.into(), title: id.into() };
+        let flat = [entry(3, "lone"), entry(3, "lone-2"), entry(2, "a"), entry(3, "a1"), entry(3, "a2"), entry(2, "b")];
+        let nested = TocItem::nest(&flat);
+        let shape: Vec<(&str, Vec<&str>)> =
+            nested.iter().map(|i| (i.id.as_str(), i.children.iter().map(|c| c.id.as_str()).collect())).collect();
+        assert_eq!(shape, vec![("lone", vec![]), ("lone-2", vec![]), ("a", vec!["a1", "a2"]), ("b", vec![])]);
+    }
 }
