@@ -224,6 +224,27 @@
     for (var i = 0; i < details.length; i++) details[i].open = true;
   }
 
+  // A video placeholder becomes its player when the reader asks for it: the other
+  // site is contacted only then. Without script the link opens the video there.
+  function enhanceVideos() {
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest(".video-embed a");
+      if (!link) return;
+      var figure = link.parentNode;
+      var player = figure.getAttribute("data-player");
+      if (!player) return;
+      event.preventDefault();
+      var frame = document.createElement("iframe");
+      frame.src = player + (player.indexOf("?") < 0 ? "?" : "&") + "autoplay=1";
+      frame.title = link.textContent;
+      frame.setAttribute("allow", "autoplay; encrypted-media; picture-in-picture; fullscreen");
+      frame.setAttribute("allowfullscreen", "");
+      figure.textContent = "";
+      figure.appendChild(frame);
+      frame.focus();
+    });
+  }
+
   // A printed FAQ shows every answer.
   window.addEventListener("beforeprint", function () {
     var items = document.querySelectorAll("details.faq-item");
@@ -232,6 +253,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     enhanceFeedback();
+    enhanceVideos();
     openTargetedQuestion();
     openWideDetails();
     var inputs = document.querySelectorAll("form[role=search] input[type=search][name=q]");

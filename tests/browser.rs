@@ -648,3 +648,40 @@ async fn staff_resolve_inbox_items_in_place_with_undo() {
     assert_clean_console(&browser, "inbox").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_video_embed_loads_its_player_only_when_asked() {
+    let Some(browser) = Browser::start().await else { return };
+    let content = common::copy_of_sample_content();
+    std::fs::write(
+        content.path().join("getting-started/video-tour.md"),
+        "---\ntitle: Video tour\n---\nWatch the tour.\n\n<iframe width=\"560\" height=\"315\" src=\"https://www.youtube.com/embed/dQw4w9WgXcQ\" title=\"Quire in two minutes\" allowfullscreen></iframe>\n",
+    )
+    .expect("write");
+    let server = Server::start(content.path());
+    let policy = |path: &'static str| {
+        let url = server.url(path);
+        async move {
+            let response = reqwest::get(url).await.expect("get");
+            response.headers()[reqwest::header::CONTENT_SECURITY_POLICY].to_str().expect("csp").to_string()
+        }
+    };
+    assert!(policy("/articles/video-tour").await.contains("frame-src https://www.youtube-nocookie.com"));
+    assert!(!policy("/articles/search-tips").await.contains("frame-src"), "other pages keep the strict policy");
+
+    let c = &browser.client;
+    browser.viewport(390, 844, true).await;
+    c.goto(&server.url("/articles/video-tour")).await.expect("article");
+    let frames = c.execute("return document.querySelectorAll('iframe').length;", vec![]).await.expect("count");
+    assert_eq!(frames.as_u64(), Some(0), "nothing from the other site before play");
+    let link = c.find(Locator::Css(".video-embed a")).await.expect("placeholder");
+    assert_eq!(link.text().await.expect("text"), "Play “Quire in two minutes” on YouTube");
+    browser.screenshot("article-video-390").await;
+    assert_clean_console(&browser, "video placeholder").await;
+    link.click().await.expect("play");
+    let frame = c.wait().for_element(Locator::Css(".video-embed iframe")).await.expect("player");
+    let src = frame.attr("src").await.expect("src").unwrap_or_default();
+    assert!(src.starts_with("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1"), "{src}");
+    assert_eq!(c.current_url().await.expect("url").path(), "/articles/video-tour", "played in place");
+    browser.close().await;
+}

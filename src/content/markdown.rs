@@ -103,6 +103,9 @@ pub struct Rendered {
     pub headings: Vec<String>,
     /// The readable text without markup, comments or code-only constructs.
     pub plain_text: String,
+    /// Whether the page has a video player to load on request (its page needs a CSP
+    /// that allows that player's frame).
+    pub embeds: bool,
     /// Where each heading's part of `plain_text` starts (every level), in order.
     pub sections: Vec<TextSection>,
     pub problems: Vec<RenderProblem>,
@@ -297,6 +300,18 @@ pub fn render(request: &RenderRequest<'_>) -> Rendered {
             }
             continue;
         }
+        // Video embeds become placeholders; other embedded content the sanitizer
+        // removes is reported, so nothing disappears without a trace.
+        let with_media;
+        let event = match event {
+            Event::Html(html) | Event::InlineHtml(html) if EMBEDDED_CONTENT.is_match(html) => {
+                let replaced = CowStr::from(embedded_content(html, &mut out, line_of(range.start)));
+                with_media =
+                    if matches!(event, Event::Html(_)) { Event::Html(replaced) } else { Event::InlineHtml(replaced) };
+                &with_media
+            }
+            _ => event,
+        };
         match event {
             Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 let info = heading_iter.next();
@@ -550,6 +565,87 @@ fn decode_entities(text: String) -> String {
         .replace("&amp;", "&")
 }
 
+/// Raw HTML the sanitizer would remove or that embeds another site.
+static EMBEDDED_CONTENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)<(iframe|script|object|embed|form|style|applet|frameset|frame)\b").expect("valid regex")
+});
+static IFRAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?is)<iframe\b((?:[^>"']|"[^"]*"|'[^']*')*)>(?:[^<]*</iframe\s*>)?"#).expect("valid regex")
+});
+static ATTRIBUTE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?i)\b(src|title)\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("valid regex")
+});
+static YOUTUBE_ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^(?:https?:)?//(?:www\.)?(?:youtube(?:-nocookie)?\.com/embed/|youtu\.be/)([\w-]{6,20})")
+        .expect("valid regex")
+});
+static VIMEO_ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^(?:https?:)?//player\.vimeo\.com/video/(\d{3,15})").expect("valid regex")
+});
+
+/// A video on another site: where the player is (loaded only when the reader asks),
+/// where the video can be watched without it, and the site's name.
+fn video_embed(src: &str) -> Option<(String, String, &'static str)> {
+    if let Some(id) = YOUTUBE_ID.captures(src).map(|c| c[1].to_string()) {
+        // youtube-nocookie: no tracking cookies until the video plays.
+        return Some((
+            format!("https://www.youtube-nocookie.com/embed/{id}"),
+            format!("https://www.youtube.com/watch?v={id}"),
+            "YouTube",
+        ));
+    }
+    VIMEO_ID
+        .captures(src)
+        .map(|c| (format!("https://player.vimeo.com/video/{}", &c[1]), format!("https://vimeo.com/{}", &c[1]), "Vimeo"))
+}
+
+/// YouTube and Vimeo iframes as placeholders (a link to the video, which the page's
+/// script turns into the player on a click); other iframes removed. Every element the
+/// page will not show is reported as a warning.
+fn embedded_content(html: &str, out: &mut Rendered, line: usize) -> String {
+    let replaced = IFRAME.replace_all(html, |caps: &regex::Captures<'_>| {
+        let attribute = |name: &str| {
+            ATTRIBUTE
+                .captures_iter(&caps[1])
+                .find(|a| a[1].eq_ignore_ascii_case(name))
+                .and_then(|a| a.get(2).or_else(|| a.get(3)).map(|m| m.as_str().to_string()))
+        };
+        let src = attribute("src").unwrap_or_default();
+        match video_embed(&src) {
+            Some((player, watch, site)) => {
+                out.embeds = true;
+                let title = attribute("title").filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "the video".into());
+                let title = escape_html(&title);
+                format!(
+                    r#"<figure class="video-embed" data-player="{player}"><a class="video-link" href="{watch}">Play “{title}” on {site}</a></figure>"#
+                )
+            }
+            None => {
+                let host = src.split('/').nth(2).unwrap_or("an unknown site");
+                out.problems.push(RenderProblem {
+                    line,
+                    severity: Severity::Warning,
+                    message: format!(
+                        "embedded page from {host} removed: only YouTube and Vimeo videos can be embedded (shown as a link until played); link to it instead"
+                    ),
+                });
+                String::new()
+            }
+        }
+    });
+    for found in EMBEDDED_CONTENT.captures_iter(&replaced) {
+        let tag = found[1].to_ascii_lowercase();
+        if tag != "iframe" {
+            out.problems.push(RenderProblem {
+                line,
+                severity: Severity::Warning,
+                message: format!("`<{tag}>` removed: pages cannot run scripts, forms, plugins or their own styles"),
+            });
+        }
+    }
+    replaced.into_owned()
+}
+
 static HTML_URL_ATTRIBUTE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r#"\b(href|src)\s*=\s*"([^"]*)""#).expect("valid regex"));
 
@@ -647,6 +743,35 @@ mod tests {
         assert!(r.html.contains(r#"<h3 id="custom">"#), "{}", r.html);
         assert_eq!(r.toc.len(), 3);
         assert_eq!(r.toc[2].title, "Café & more");
+    }
+
+    #[test]
+    fn videos_play_and_embeds_wait_for_the_reader() {
+        let r = check(concat!(
+            "<iframe width=\"560\" src=\"https://www.youtube.com/embed/dQw4w9WgXcQ?si=x\" title=\"Reset <b>it</b>\"></iframe>\n\n",
+            "<iframe src=\"https://player.vimeo.com/video/76979871\"></iframe>\n\n",
+            "<iframe src=\"https://ads.example.com/x\"></iframe>\n\n",
+            "<video src=\"https://cdn.example.com/clip.mp4\" autoplay width=\"640\"><track kind=\"captions\" src=\"https://cdn.example.com/clip.vtt\"></video>\n\n",
+            "<script>alert(1)</script>\n"
+        ));
+        assert!(r.embeds);
+        assert!(
+            r.html.contains(
+                r#"<figure class="video-embed" data-player="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ">"#
+            ),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"href="https://www.youtube.com/watch?v=dQw4w9WgXcQ""#), "{}", r.html);
+        assert!(r.html.contains("Play “Reset &lt;b&gt;it&lt;/b&gt;” on YouTube"), "{}", r.html);
+        assert!(r.html.contains(r#"data-player="https://player.vimeo.com/video/76979871""#), "{}", r.html);
+        assert!(!r.html.contains("ads.example.com") && !r.html.contains("<iframe"), "{}", r.html);
+        assert!(r.html.contains("<video") && r.html.contains("controls") && !r.html.contains("autoplay"), "{}", r.html);
+        assert!(r.html.contains(r#"<track kind="captions""#), "{}", r.html);
+        let warned: Vec<&str> = r.problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(warned.iter().any(|m| m.contains("ads.example.com removed")), "{warned:?}");
+        assert!(warned.iter().any(|m| m.contains("`<script>` removed")), "{warned:?}");
+        assert!(!check("Plain text.").embeds);
     }
 
     #[test]

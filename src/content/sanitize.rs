@@ -14,6 +14,7 @@ fn class_allowed(class: &str) -> bool {
         || class == "table-wrap"
         || matches!(class, "align-left" | "align-center" | "align-right")
         || class == "task-list-item"
+        || matches!(class, "video-embed" | "video-link")
         || class == "contains-task-list"
 }
 
@@ -38,6 +39,14 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("div", ["class", "role", "tabindex"])
         .add_tag_attributes("pre", ["tabindex"])
+        .add_tags(["video", "source", "track"])
+        .add_tag_attributes("video", ["src", "poster", "width", "height", "preload", "muted", "loop", "playsinline"])
+        // A video never plays by itself and always has its controls.
+        .set_tag_attribute_value("video", "controls", "")
+        .add_tag_attributes("source", ["src", "type"])
+        .add_tag_attributes("track", ["src", "kind", "srclang", "label", "default"])
+        .add_tag_attributes("figure", ["class", "data-player"])
+        .add_tag_attributes("a", ["class"])
         .add_tag_attributes("p", ["class"])
         .add_tag_attributes("span", ["class"])
         .add_tag_attributes("sup", ["class"])
@@ -59,6 +68,10 @@ fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Optio
             (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")))
         }
         "role" => (value == "note").then_some(Cow::Borrowed(value)),
+        // Only the players the page's script may load.
+        "data-player" => (value.starts_with("https://www.youtube-nocookie.com/embed/")
+            || value.starts_with("https://player.vimeo.com/video/"))
+        .then_some(Cow::Borrowed(value)),
         "dir" => matches!(value.to_ascii_lowercase().as_str(), "ltr" | "rtl" | "auto").then_some(Cow::Borrowed(value)),
         "lang" => super::front_matter::is_language_tag(value).then_some(Cow::Borrowed(value)),
         "tabindex" => (value == "0").then_some(Cow::Borrowed(value)),

@@ -132,6 +132,19 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
         };
         Ok(page.render()?)
     })
+    .map(|response| allow_video_players(response, article.rendered.embeds))
+}
+
+/// A page with a video placeholder may load the players' frames; other pages keep
+/// the strict policy.
+fn allow_video_players(mut response: HttpResponse, embeds: bool) -> HttpResponse {
+    if embeds {
+        response.headers_mut().insert(
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            actix_web::http::header::HeaderValue::from_static(super::CONTENT_SECURITY_POLICY_WITH_VIDEO),
+        );
+    }
+    response
 }
 
 pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
@@ -186,6 +199,7 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
         };
         Ok(page.render()?)
     })
+    .map(|response| allow_video_players(response, faq.questions.iter().any(|q| q.answer.embeds)))
 }
 
 /// Old help desk URLs (`/hc/en-us/articles/360001-Refunds`) redirect to the article

@@ -186,6 +186,12 @@ where
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
      font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// The policy of a page with a video placeholder: as strict, plus the two players'
+/// frames (loaded only when the reader presses play).
+pub const CONTENT_SECURITY_POLICY_WITH_VIDEO: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; \
+     frame-src https://www.youtube-nocookie.com https://player.vimeo.com";
+
 /// Starts serving on `listener`; the returned server stops on SIGINT/SIGTERM after
 /// finishing the requests in flight.
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
