@@ -573,7 +573,7 @@ static IFRAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r#"(?is)<iframe\b((?:[^>"']|"[^"]*"|'[^']*')*)>(?:[^<]*</iframe\s*>)?"#).expect("valid regex")
 });
 static ATTRIBUTE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r#"(?i)\b(src|title)\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("valid regex")
+    regex::Regex::new(r#"(?i)\b(src|title)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#).expect("valid regex")
 });
 static YOUTUBE_ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"^(?:https?:)?//(?:www\.)?(?:youtube(?:-nocookie)?\.com/embed/|youtu\.be/)([\w-]{6,20})")
@@ -608,7 +608,7 @@ fn embedded_content(html: &str, out: &mut Rendered, line: usize) -> String {
             ATTRIBUTE
                 .captures_iter(&caps[1])
                 .find(|a| a[1].eq_ignore_ascii_case(name))
-                .and_then(|a| a.get(2).or_else(|| a.get(3)).map(|m| m.as_str().to_string()))
+                .and_then(|a| a.get(2).or_else(|| a.get(3)).or_else(|| a.get(4)).map(|m| m.as_str().to_string()))
         };
         let src = attribute("src").unwrap_or_default();
         match video_embed(&src) {
@@ -621,15 +621,25 @@ fn embedded_content(html: &str, out: &mut Rendered, line: usize) -> String {
                 )
             }
             None => {
-                let host = src.split('/').nth(2).unwrap_or("an unknown site");
+                // Any other embedded page (a code viewer, a form, a map): a link to it, so
+                // the reader can still open what the author meant to show.
+                let web = src.starts_with("https://") || src.starts_with("http://");
+                let host = if web { src.split('/').nth(2).unwrap_or_default() } else { "" };
                 out.problems.push(RenderProblem {
                     line,
                     severity: Severity::Warning,
-                    message: format!(
-                        "embedded page from {host} removed: only YouTube and Vimeo videos can be embedded (shown as a link until played); link to it instead"
-                    ),
+                    message: if web {
+                        format!("embedded page from {host} shown as a link: only YouTube and Vimeo videos are embedded (as a placeholder until played)")
+                    } else {
+                        "embedded frame without a web address removed".to_string()
+                    },
                 });
-                String::new()
+                if !web {
+                    return String::new();
+                }
+                let label = attribute("title").filter(|t| !t.trim().is_empty());
+                let label = label.map(|t| format!("“{}”", escape_html(&t))).unwrap_or_else(|| "the embedded content".into());
+                format!(r#"<a class="embed-link" href="{}">Open {label} on {host}</a>"#, escape_html(&src))
             }
         }
     });
@@ -765,11 +775,12 @@ mod tests {
         assert!(r.html.contains(r#"href="https://www.youtube.com/watch?v=dQw4w9WgXcQ""#), "{}", r.html);
         assert!(r.html.contains("Play “Reset &lt;b&gt;it&lt;/b&gt;” on YouTube"), "{}", r.html);
         assert!(r.html.contains(r#"data-player="https://player.vimeo.com/video/76979871""#), "{}", r.html);
-        assert!(!r.html.contains("ads.example.com") && !r.html.contains("<iframe"), "{}", r.html);
+        assert!(r.html.contains(r#"<a class="embed-link" href="https://ads.example.com/x""#), "{}", r.html);
+        assert!(!r.html.contains("<iframe"), "{}", r.html);
         assert!(r.html.contains("<video") && r.html.contains("controls") && !r.html.contains("autoplay"), "{}", r.html);
         assert!(r.html.contains(r#"<track kind="captions""#), "{}", r.html);
         let warned: Vec<&str> = r.problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(warned.iter().any(|m| m.contains("ads.example.com removed")), "{warned:?}");
+        assert!(warned.iter().any(|m| m.contains("ads.example.com shown as a link")), "{warned:?}");
         assert!(warned.iter().any(|m| m.contains("`<script>` removed")), "{warned:?}");
         assert!(!check("Plain text.").embeds);
     }

@@ -14,7 +14,7 @@ fn class_allowed(class: &str) -> bool {
         || class == "table-wrap"
         || matches!(class, "align-left" | "align-center" | "align-right")
         || class == "task-list-item"
-        || matches!(class, "video-embed" | "video-link")
+        || matches!(class, "video-embed" | "video-link" | "embed-link")
         || class == "contains-task-list"
 }
 
