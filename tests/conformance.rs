@@ -222,6 +222,8 @@ fn normalize_quire(html: &str) -> String {
     let html = HEADING_ID.replace_all(html, "$1");
     let html = html.replace(" class=\"align-", " style=\"text-align: ");
     let html = TABLE_WRAP.replace_all(&html, "$1");
+    // Code blocks are focusable (they may scroll sideways).
+    let html = html.replace(r#"<pre tabindex="0">"#, "<pre>");
     normalize_common(&html)
 }
 
