@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use quire::config::{Config, Overrides};
+use quire::import::docs_site::SiteTool;
 
 #[derive(Parser)]
 #[command(name = "quire", version, about = "A self-service knowledge-base server for Markdown help articles")]
@@ -116,6 +117,27 @@ enum ImportFrom {
         /// The content folder to write (new or empty).
         out: PathBuf,
     },
+    /// A Jekyll site's Markdown (with its `_includes/`).
+    Jekyll {
+        /// The site's folder.
+        site: PathBuf,
+        /// The content folder to write (new or empty).
+        out: PathBuf,
+    },
+    /// A Docusaurus site's docs (its `docs/` folder, with `_category_` files).
+    Docusaurus {
+        /// The site's folder.
+        site: PathBuf,
+        /// The content folder to write (new or empty).
+        out: PathBuf,
+    },
+    /// An MkDocs site's pages, named and ordered by its `mkdocs.yml` nav.
+    Mkdocs {
+        /// The site's folder (with `mkdocs.yml`).
+        site: PathBuf,
+        /// The content folder to write (new or empty).
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -219,18 +241,16 @@ fn main() -> ExitCode {
                 }
             };
             let job = quire::import::zendesk::ZendeskImport { source, locale, out: out.clone() };
-            report(quire::import::zendesk::import(&job).map(|summary| {
-                print!("{summary}");
-                let checked = quire::content::load(&out, &quire::content::LoadOptions::default());
-                let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
-                println!(
-                    "wrote {}: {} error(s) and {} warning(s) from `quire check {}`",
-                    out.display(),
-                    errors,
-                    checked.diagnostics.len() - errors,
-                    out.display()
-                );
-            }))
+            report(quire::import::zendesk::import(&job).map(|summary| print_import(&summary, &out)))
+        }
+        Some(Command::Import { from: ImportFrom::Jekyll { site, out } }) => {
+            report(quire::import::docs_site::import(SiteTool::Jekyll, &site, &out).map(|s| print_import(&s, &out)))
+        }
+        Some(Command::Import { from: ImportFrom::Docusaurus { site, out } }) => {
+            report(quire::import::docs_site::import(SiteTool::Docusaurus, &site, &out).map(|s| print_import(&s, &out)))
+        }
+        Some(Command::Import { from: ImportFrom::Mkdocs { site, out } }) => {
+            report(quire::import::docs_site::import(SiteTool::MkDocs, &site, &out).map(|s| print_import(&s, &out)))
         }
         Some(Command::Serve) | None => {
             quire::logging::init();
@@ -243,6 +263,20 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// An import's report, then what `quire check` says about the folder it wrote.
+fn print_import(summary: &quire::import::ImportReport, out: &std::path::Path) {
+    print!("{summary}");
+    let checked = quire::content::load(out, &quire::content::LoadOptions::default());
+    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+    println!(
+        "wrote {}: {} error(s) and {} warning(s) from `quire check {}`",
+        out.display(),
+        errors,
+        checked.diagnostics.len() - errors,
+        out.display()
+    );
 }
 
 fn report(result: anyhow::Result<()>) -> ExitCode {

@@ -323,3 +323,71 @@ fn import_zendesk_from_saved_answers_and_never_over_existing_files() {
     assert_ne!(code, 0);
     assert!(stderr.contains("is not empty"), "{stderr}");
 }
+
+#[test]
+fn import_docs_sites_maps_their_navigation_and_syntax() {
+    let site = tempfile::tempdir().expect("tempdir");
+    let root = site.path();
+    let write = |path: &str, text: &str| {
+        let full = root.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    };
+    // MkDocs: the nav names and orders folders and pages; admonitions convert.
+    write(
+        "mkdocs.yml",
+        "site_name: Acme\nnav:\n  - Home: index.md\n  - Billing:\n      - Refunds: billing/refunds.md\n      - billing/invoices.md\n",
+    );
+    write("docs/index.md", "# Welcome\n\nHello.\n");
+    write("docs/billing/refunds.md", "Refund rules.\n\n!!! warning \"Careful\"\n    Refunds take 5 days.\n");
+    write("docs/billing/invoices.md", "# Invoices\n\nText.\n");
+    write("docs/billing/shot.png", "\u{89}PNG");
+    let work = tempfile::tempdir().expect("tempdir");
+    let (code, stdout, stderr) = quire(&["import", "mkdocs", root.to_str().expect("utf-8"), "out"], work.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("imported 3 articles") && stdout.contains("0 error(s)"), "{stdout}");
+    let out = work.path().join("out");
+    let refunds = std::fs::read_to_string(out.join("billing/refunds.md")).expect("page");
+    assert!(refunds.starts_with("---\ntitle: \"Refunds\"\norder: 1\n---\n"), "{refunds}");
+    assert!(refunds.contains(":::warning Careful\nRefunds take 5 days.\n:::"), "{refunds}");
+    let meta = std::fs::read_to_string(out.join("billing/_meta.yml")).expect("meta");
+    assert_eq!(meta, "title: \"Billing\"\norder: 2\n");
+    assert!(out.join("billing/shot.png").is_file(), "files next to pages come along");
+    let library = quire::content::load(&out, &quire::content::LoadOptions::default());
+    let refunds = library.article("refunds").expect("refunds");
+    assert!(refunds.rendered.html.contains("callout-warning"), "{}", refunds.rendered.html);
+    assert_eq!(library.article("invoices").expect("invoices").title, "Invoices", "titled by its first heading");
+
+    // Docusaurus: _category_ files and sidebar positions.
+    let docusaurus = tempfile::tempdir().expect("tempdir");
+    let d = docusaurus.path();
+    std::fs::create_dir_all(d.join("docs/account")).expect("mkdir");
+    std::fs::write(d.join("docs/account/_category_.json"), r#"{"label":"Your account","position":3}"#).expect("write");
+    std::fs::write(
+        d.join("docs/account/2fa.md"),
+        "---\nid: two-factor\nsidebar_position: 2\nsidebar_label: 2FA\n---\n# Two-factor sign-in\n\nTurn it on.\n",
+    )
+    .expect("write");
+    let (code, stdout, stderr) = quire(&["import", "docusaurus", d.to_str().expect("utf-8"), "docs-out"], work.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let page = std::fs::read_to_string(work.path().join("docs-out/account/2fa.md")).expect("page");
+    assert!(page.starts_with("---\ntitle: \"Two-factor sign-in\"\norder: 2\n---\n"), "{page}");
+    let meta = std::fs::read_to_string(work.path().join("docs-out/account/_meta.yml")).expect("meta");
+    assert_eq!(meta, "title: \"Your account\"\norder: 3\n");
+
+    // Jekyll: includes come along; permalinks are reported.
+    let jekyll = tempfile::tempdir().expect("tempdir");
+    let j = jekyll.path();
+    std::fs::create_dir_all(j.join("_includes")).expect("mkdir");
+    std::fs::create_dir_all(j.join("_site")).expect("mkdir");
+    std::fs::write(j.join("_includes/contact-us.md"), "Write to us.\n").expect("write");
+    std::fs::write(j.join("_site/built.md"), "not content").expect("write");
+    std::fs::write(j.join("faq.md"), "---\nlayout: page\ntitle: Questions\npermalink: /help/faq/\nnav_order: 4\n---\nAsk.\n\n{% include contact-us.md %}\n").expect("write");
+    let (code, stdout, stderr) = quire(&["import", "jekyll", j.to_str().expect("utf-8"), "jekyll-out"], work.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("imported 1 articles") && stdout.contains("`/help/faq/` changes"), "{stdout}");
+    let library = quire::content::load(&work.path().join("jekyll-out"), &quire::content::LoadOptions::default());
+    let faq = library.article("faq").expect("page");
+    assert!(faq.rendered.html.contains("Write to us."), "{}", faq.rendered.html);
+    assert_eq!(faq.order, Some(4));
+}

@@ -143,3 +143,33 @@ fn plausible_docs_load_and_render() {
     let relative_links = lib.published().map(|a| a.rendered.html.matches(r#"href="/articles/"#).count()).sum::<usize>();
     assert!(relative_links > 100, "sibling .md links resolve ({relative_links})");
 }
+
+/// `quire import` on the corpora as they are published (plausible-docs is a
+/// Docusaurus site's docs; arduino-help a plain Markdown tree, read as Jekyll's):
+/// every page comes through, and the imported folder has no more errors than the
+/// original loaded directly.
+#[test]
+fn importing_the_corpora_keeps_every_page() {
+    use quire::import::docs_site::{import, SiteTool};
+    for (name, tool) in [("plausible-docs", SiteTool::Docusaurus), ("arduino-help", SiteTool::Jekyll)] {
+        let Some(dir) = corpus_dir(name) else { return };
+        let out = tempfile::tempdir().expect("tempdir");
+        let target = out.path().join("content");
+        let report = import(tool, &dir, &target).expect("import");
+        let original = content::load(&dir, &LoadOptions::default());
+        let imported = content::load(&target, &LoadOptions::default());
+        let errors = |library: &content::Library| library.diagnostics.iter().filter(|d| d.is_error()).count();
+        eprintln!(
+            "{name} imported as {}: {} pages, {} files, {} problem(s); errors {} → {}",
+            tool.name(),
+            report.articles,
+            report.attachments,
+            report.problems.len(),
+            errors(&original),
+            errors(&imported)
+        );
+        assert_eq!(report.articles, original.articles.len() + original.faqs.len(), "{name}: every page imported");
+        assert_eq!(imported.articles.len(), original.articles.len(), "{name}: every article loads");
+        assert!(errors(&imported) <= errors(&original), "{name}: the import adds no errors");
+    }
+}

@@ -5,6 +5,7 @@
 //! article with its front matter) and reports what it could not carry over, item by
 //! item, so nothing is lost silently. It never writes into a folder that has files.
 
+pub mod docs_site;
 pub mod zendesk;
 
 mod html;
