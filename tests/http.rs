@@ -122,17 +122,25 @@ async fn security_and_cache_headers() {
     assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
     assert!(!body.contains("<script>"), "no inline script");
 
-    let css_path =
-        body.split(r#"<link rel="stylesheet" href=""#).nth(1).and_then(|s| s.split('"').next()).expect("css link");
+    // The stylesheet is inline, allowed by its hash and nothing else.
+    let style = body.split("<style>").nth(1).and_then(|s| s.split("</style>").next()).expect("inline stylesheet");
+    assert!(style.contains("prefers-color-scheme: dark"));
+    let hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()))
+    };
+    assert!(csp.contains(&format!("style-src 'self' 'sha256-{hash}'")), "{csp}");
+    let script_path = body.split(r#"<script src=""#).nth(1).and_then(|s| s.split('"').next()).expect("script link");
     assert!(
-        css_path.starts_with("/static/quire.")
-            && css_path.ends_with(".css")
-            && css_path.len() > "/static/quire..css".len() + 8
+        script_path.starts_with("/static/quire.")
+            && script_path.ends_with(".js")
+            && script_path.len() > "/static/quire..js".len() + 8
     );
-    let (status, css_headers, css) = get(&server, css_path).await;
+    let (status, script_headers, script) = get(&server, script_path).await;
     assert_eq!(status, 200);
-    assert!(css.contains("prefers-color-scheme: dark"));
-    assert_eq!(css_headers["cache-control"], "public, max-age=31536000, immutable");
+    assert!(script.contains("Progressive enhancements"));
+    assert_eq!(script_headers["cache-control"], "public, max-age=31536000, immutable");
     assert_eq!(get(&server, "/static/quire.css").await.0, StatusCode::NOT_FOUND, "only hashed names are served");
 }
 
@@ -184,14 +192,13 @@ async fn fetch_encoded(server: &Server, path: &str, accept_encoding: &str) -> (S
 async fn responses_are_compressed() {
     let server = Server::start(&sample_content());
     let (_, home, _, _) = fetch_encoded(&server, "/", "identity").await;
-    let stylesheet =
-        home.split("href=\"").map(|rest| rest.split('"').next().unwrap_or("")).find(|href| href.ends_with(".css"));
-    let stylesheet = stylesheet.expect("the home page links a stylesheet").to_string();
+    let script = home.split("src=\"").map(|rest| rest.split('"').next().unwrap_or("")).find(|src| src.ends_with(".js"));
+    let script = script.expect("the home page links its script").to_string();
     // Each search page carries its own search id for click tracking.
     let search_id = regex::Regex::new(r"sid=[^&]+").expect("regex");
     let without_search_id = |page: &str| search_id.replace_all(page, "").to_string();
     // Cached pages, dynamic pages (search results), feeds and static files alike.
-    for path in ["/articles/front-matter-reference", "/search?q=password", "/sitemap.xml", stylesheet.as_str()] {
+    for path in ["/articles/front-matter-reference", "/search?q=password", "/sitemap.xml", script.as_str()] {
         let (_, plain, plain_len, _) = fetch_encoded(&server, path, "identity").await;
         for encoding in ["br", "gzip"] {
             let (sent, decoded, wire_len, vary) = fetch_encoded(&server, path, encoding).await;

@@ -48,6 +48,20 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     assets
 });
 
+/// The stylesheet, for inlining in every page: one request fewer before the first
+/// paint, and with the page it fits in the first round trip (about 4 KB compressed).
+pub static INLINE_CSS: LazyLock<String> = LazyLock::new(|| {
+    StaticFiles::get("quire.css").map(|file| String::from_utf8_lossy(&file.data).into_owned()).unwrap_or_default()
+});
+
+/// The CSP source that allows exactly [`INLINE_CSS`]: `'sha256-…'`.
+pub static INLINE_CSS_HASH: LazyLock<String> = LazyLock::new(|| {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(INLINE_CSS.as_bytes());
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+});
+
 /// The URL of a static file by its plain name (`quire.css`).
 pub fn url(name: &str) -> String {
     match ASSETS.hashed_name_of.get(name) {

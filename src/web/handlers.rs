@@ -141,7 +141,7 @@ fn allow_video_players(mut response: HttpResponse, embeds: bool) -> HttpResponse
     if embeds {
         response.headers_mut().insert(
             actix_web::http::header::CONTENT_SECURITY_POLICY,
-            actix_web::http::header::HeaderValue::from_static(super::CONTENT_SECURITY_POLICY_WITH_VIDEO),
+            actix_web::http::header::HeaderValue::from_static(super::CONTENT_SECURITY_POLICY_WITH_VIDEO.as_str()),
         );
     }
     response

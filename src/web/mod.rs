@@ -23,7 +23,7 @@ mod search;
 mod staff;
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use actix_web::dev::{Server, Service};
@@ -182,15 +182,21 @@ where
     Ok(web::block(work).await??)
 }
 
-/// Content-Security-Policy for every response: no inline script or style anywhere.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
-     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/// Content-Security-Policy for every response: no inline script anywhere, and no
+/// inline style but the site's own stylesheet, allowed by its hash.
+static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' {}; img-src 'self' data: https:; \
+         font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        *assets::INLINE_CSS_HASH
+    )
+});
 
 /// The policy of a page with a video placeholder: as strict, plus the two players'
 /// frames (loaded only when the reader presses play).
-pub const CONTENT_SECURITY_POLICY_WITH_VIDEO: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
-     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; \
-     frame-src https://www.youtube-nocookie.com https://player.vimeo.com";
+pub static CONTENT_SECURITY_POLICY_WITH_VIDEO: LazyLock<String> = LazyLock::new(|| {
+    format!("{}; frame-src https://www.youtube-nocookie.com https://player.vimeo.com", *CONTENT_SECURITY_POLICY)
+});
 
 /// Starts serving on `listener`; the returned server stops on SIGINT/SIGTERM after
 /// finishing the requests in flight.
@@ -265,7 +271,7 @@ pub fn starting_server(listener: TcpListener) -> std::io::Result<Server> {
 
 fn security_headers() -> middleware::DefaultHeaders {
     middleware::DefaultHeaders::new()
-        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY.as_str()))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))

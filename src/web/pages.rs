@@ -20,7 +20,8 @@ pub struct Layout {
     /// Absolute URL of the picture shown when the page is shared.
     pub og_image: String,
     pub touch_icon_url: String,
-    pub css_url: String,
+    /// The stylesheet, inlined (see `assets::INLINE_CSS`).
+    pub inline_css: &'static str,
     pub js_url: String,
     pub favicon_url: String,
     pub support_url: String,
@@ -52,7 +53,7 @@ impl Layout {
             og_type: "website",
             og_image: info.share_image.clone(),
             touch_icon_url: assets::url("apple-touch-icon.png"),
-            css_url: assets::url("quire.css"),
+            inline_css: assets::INLINE_CSS.as_str(),
             js_url: assets::url("quire.js"),
             favicon_url: assets::url("favicon.svg"),
             // Every contact link goes through `/contact`, which counts the escalation
