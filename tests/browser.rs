@@ -437,6 +437,44 @@ async fn pages_reflow_at_320_pixels_and_faq_votes_are_told_apart() {
     }
     browser.screenshot("article-contents-and-wide-table-390").await;
 
+    // On paper: no contents box, breadcrumbs or vote buttons; external links print
+    // where they go.
+    browser.media("print").await;
+    let printed = c
+        .execute(
+            "const shown = s => { const e = document.querySelector(s); return !!e && getComputedStyle(e).display !== 'none'; };
+             const external = [...document.querySelectorAll('.prose a[href^=\"http\"]')][0];
+             return { toc: shown('.toc'), crumbs: shown('.breadcrumbs'), vote: shown('.feedback'),
+                      header: shown('.site-header'), body: shown('.prose'),
+                      after: external ? getComputedStyle(external, '::after').content : 'none' };",
+            vec![],
+        )
+        .await
+        .expect("print styles");
+    assert_eq!(
+        (&printed["toc"], &printed["crumbs"], &printed["vote"], &printed["header"], &printed["body"]),
+        (
+            &serde_json::json!(false),
+            &serde_json::json!(false),
+            &serde_json::json!(false),
+            &serde_json::json!(false),
+            &serde_json::json!(true)
+        ),
+        "{printed}"
+    );
+    c.goto(&server.url("/articles/reading-the-metrics")).await.expect("article with an external link");
+    let after = c
+        .execute(
+            "const a = document.querySelector('.prose a[href^=\"http\"]'); return [a.href, getComputedStyle(a, '::after').content];",
+            vec![],
+        )
+        .await
+        .expect("link");
+    let (href, after) = (after[0].as_str().unwrap_or_default(), after[1].as_str().unwrap_or_default());
+    // Chromium reports the rule (`attr(href)`) or its value, depending on version.
+    assert!(after.contains(href) || after.contains("attr(href)"), "printed after the link: {after} (link {href})");
+    browser.media("screen").await;
+
     browser.viewport(1280, 1000, false).await;
     c.goto(&server.url("/faq/quire")).await.expect("faq");
     // The answers (and their vote buttons) are in closed <details> until opened.

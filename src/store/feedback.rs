@@ -446,7 +446,9 @@ impl FeedbackStore for Store {
 /// The page key of a logged click target (`/articles/<slug>` or `/faq/<slug>#<q>`).
 pub fn page_key_of_url(url: &str) -> Option<String> {
     if let Some(slug) = url.strip_prefix("/articles/") {
-        return Some(slug.to_string());
+        // A result that answers with one section links to it (`#the-numbers`): the
+        // page is still the article.
+        return Some(slug.split('#').next().unwrap_or(slug).to_string());
     }
     url.strip_prefix("/faq/").map(str::to_string)
 }
@@ -463,6 +465,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn click_targets_name_their_page() {
+        assert_eq!(page_key_of_url("/articles/refunds").as_deref(), Some("refunds"));
+        // A passage result links to its section; the page is the article.
+        assert_eq!(page_key_of_url("/articles/refunds#fees").as_deref(), Some("refunds"));
+        assert_eq!(page_key_of_url("/faq/billing#can-i-pay").as_deref(), Some("billing#can-i-pay"));
+        assert_eq!(page_key_of_url("/categories/billing"), None);
+    }
 
     fn vote(visitor: &str, helpful: bool, at: i64) -> VoteInput {
         VoteInput {

@@ -103,6 +103,15 @@ impl Browser {
             .expect("emulate color scheme");
     }
 
+    /// Renders the page for `print` (or back for `screen`).
+    pub async fn media(&self, media: &str) {
+        let params = json!({ "media": media });
+        self.client
+            .issue_cmd(ChromeCommand::Cdp { cmd: "Emulation.setEmulatedMedia", params })
+            .await
+            .expect("emulate media");
+    }
+
     /// Emulates a phone-sized viewport.
     pub async fn viewport(&self, width: u32, height: u32, mobile: bool) {
         let params = json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile });
