@@ -21,10 +21,13 @@ printf '%-10s %5s %5s %5s %5s %8s %8s\n' page perf a11y bp seo fcp_ms lcp_ms
 for page in home:/ category:/categories/writing-articles article:/articles/tables-and-code faq:/faq/quire search:/search?q=password; do
   name=${page%%:*}
   path=${page#*:}
-  CHROME_PATH=$CHROME bench/lighthouse/node_modules/.bin/lighthouse "http://127.0.0.1:$PORT$path" \
+  if ! CHROME_PATH=$CHROME bench/lighthouse/node_modules/.bin/lighthouse "http://127.0.0.1:$PORT$path" \
     --quiet --output=json --output-path="$data/$name.json" \
     --chrome-flags="--headless=new --no-sandbox --disable-gpu --user-data-dir=$profile/$name" \
-    --only-categories=performance,accessibility,best-practices,seo >/dev/null 2>&1
+    --only-categories=performance,accessibility,best-practices,seo >"$data/$name.log" 2>&1; then
+    echo "$name: lighthouse failed: $(tail -1 "$data/$name.log")"
+    continue
+  fi
   node -e '
     const r = require(process.argv[1]);
     const c = r.categories, a = r.audits;
