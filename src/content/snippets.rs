@@ -34,6 +34,8 @@ pub const INCLUDE_DIR: &str = "_includes";
 pub const VARIABLES_FILE: &str = "_variables.yml";
 /// How deep snippets may include snippets.
 const MAX_DEPTH: usize = 5;
+/// The most text snippets may make of one page.
+const MAX_EXPANDED_BYTES: usize = 4 << 20;
 
 /// The snippets and variables of a content folder.
 #[derive(Debug, Default)]
@@ -233,9 +235,19 @@ fn expand_into(
                                     if name.ends_with(".md") { name.to_string() } else { format!("{name}.md") }
                                 ),
                             ),
-                            Some(_) if stack.iter().any(|s| s == name) || stack.len() >= MAX_DEPTH => report(
+                            Some(_) if stack.iter().any(|s| s == name) => report(
                                 Severity::Error,
                                 format!("snippet `{name}` includes itself (through {}): it is left out", stack.join(" → ")),
+                            ),
+                            Some(_) if stack.len() >= MAX_DEPTH => report(
+                                Severity::Error,
+                                format!("snippet `{name}` is included {MAX_DEPTH} snippets deep ({}): it is left out", stack.join(" → ")),
+                            ),
+                            // Snippets that include snippets many times over could make a
+                            // page of any size.
+                            Some(_) if out.text.len() > MAX_EXPANDED_BYTES => report(
+                                Severity::Error,
+                                format!("snippet `{name}` is left out: with its snippets this page is over {} MB", MAX_EXPANDED_BYTES >> 20),
                             ),
                             Some(snippet) => {
                                 out.snippets_used += 1;
@@ -410,6 +422,20 @@ mod tests {
     fn a_snippet_that_includes_itself_stops() {
         let out = expand("{% snippet loop %}\n", &library()).expect("expanded");
         assert!(out.problems.iter().any(|p| p.message.contains("includes itself")), "{:?}", out.problems);
+    }
+
+    #[test]
+    fn snippets_cannot_blow_a_page_up() {
+        let mut library = library();
+        let ten = |name: &str| format!("{}\n", vec![format!("{{% snippet {name} %}}"); 10].join("\n"));
+        library.snippets.insert("a.md".into(), ten("b"));
+        library.snippets.insert("b.md".into(), ten("c"));
+        library.snippets.insert("c.md".into(), ten("d"));
+        library.snippets.insert("d.md".into(), ten("e"));
+        library.snippets.insert("e.md".into(), format!("{}\n", "x".repeat(100_000)));
+        let out = expand("{% snippet a %}\n", &library).expect("expanded");
+        assert!(out.text.len() <= MAX_EXPANDED_BYTES + 200_000, "{} bytes", out.text.len());
+        assert!(out.problems.iter().any(|p| p.message.contains("over 4 MB")), "{:?}", out.problems.first());
     }
 
     #[test]
