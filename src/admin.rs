@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::config::Config;
 use crate::feedback::FeedbackStore;
+use crate::store::staff::Role;
 use crate::store::Store;
 
 fn open(config: &Config) -> Result<Store> {
@@ -33,27 +34,34 @@ fn read_password() -> Result<String> {
 }
 
 /// `quire staff add <email>`.
-pub fn add_staff(config: &Config, email: &str) -> Result<()> {
+pub fn add_staff(config: &Config, email: &str, role: Option<&str>) -> Result<()> {
     let email = email.trim();
     if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
         bail!("`{email}` is not an email address");
     }
+    let role = match role {
+        None => None,
+        Some(name) => Some(
+            Role::parse(name).ok_or_else(|| anyhow::anyhow!("unknown role `{name}`: use viewer, editor or admin"))?,
+        ),
+    };
     let password = read_password()?;
     let hash = crate::auth::hash_password(&password)?;
     let store = open(config)?;
-    let created = store.upsert_staff(email, &hash, chrono::Utc::now().timestamp())?;
+    let created = store.upsert_staff(email, &hash, role, chrono::Utc::now().timestamp())?;
+    let role_now = store.staff_by_email(email)?.map(|a| a.role.as_str()).unwrap_or("?");
     if created {
-        println!("added staff account {email}");
+        println!("added staff account {email} ({role_now})");
     } else {
-        println!("changed the password of {email} (its sessions were signed out)");
+        println!("changed the password of {email} ({role_now}; its sessions were signed out)");
     }
     Ok(())
 }
 
 /// `quire staff list`.
 pub fn list_staff(config: &Config) -> Result<()> {
-    for email in open(config)?.staff_emails()? {
-        println!("{email}");
+    for (email, role) in open(config)?.staff_roles()? {
+        println!("{email} {}", role.as_str());
     }
     Ok(())
 }

@@ -165,8 +165,15 @@ enum StaffAction {
     /// Add an account, or set a new password for an existing one (signing it out
     /// everywhere). The password is asked for twice on a terminal, or read as one line
     /// from standard input.
-    Add { email: String },
-    /// List accounts.
+    Add {
+        email: String,
+        /// viewer (dashboard and inbox), editor (also changes: resolving, excluding,
+        /// steering search) or admin (also the audit log). A new account is an admin
+        /// when there is none yet, else an editor; an existing one keeps its role.
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// List accounts with their roles.
     List,
 }
 
@@ -206,7 +213,7 @@ fn main() -> ExitCode {
             quire::check::run(&config, &dir)
         }
         Some(Command::Staff { action }) => report(match action {
-            StaffAction::Add { email } => quire::admin::add_staff(&config, &email),
+            StaffAction::Add { email, role } => quire::admin::add_staff(&config, &email, role.as_deref()),
             StaffAction::List => quire::admin::list_staff(&config),
         }),
         Some(Command::Export { dir }) => {

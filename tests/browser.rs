@@ -271,6 +271,7 @@ async fn staff_sign_in_and_read_the_dashboard_with_keyboard_and_screen_reader_su
             "/staff/search",
             "/staff/inbox",
             "/staff/attention",
+            "/staff/audit",
         ] {
             c.goto(&server.url(path)).await.expect("page");
             assert_clean_console(&browser, path).await;

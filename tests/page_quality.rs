@@ -84,6 +84,7 @@ async fn every_page_type_is_valid_html() {
         ("staff-inbox", "/staff/inbox?status=all"),
         ("staff-inbox-notice", "/staff/inbox?status=all&done=1&action=resolve&next=0"),
         ("staff-learning", "/staff/learning"),
+        ("staff-audit", "/staff/audit"),
     ] {
         let response =
             client.get(server.url(path)).header(reqwest::header::COOKIE, &session).send().await.expect("get");

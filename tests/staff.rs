@@ -626,3 +626,82 @@ async fn satisfaction_can_be_asked_as_a_proper_csat_question() {
     let column = |name: &str| row[header.iter().position(|h| *h == name).expect("column")];
     assert_eq!((column("csat_answers"), &column("csat_share")[..4]), ("3", "0.66"));
 }
+
+/// Signs `email` in and returns its session cookie pair.
+async fn session_of(client: &reqwest::Client, server: &Server, email: &str) -> String {
+    let response = sign_in(client, server, email, PASSWORD).await;
+    assert_eq!(response.status(), 303, "{email} signed in");
+    pair(&set_cookie(&response, "quire_staff").expect("session cookie"))
+}
+
+#[tokio::test]
+async fn viewers_read_editors_change_admins_audit() {
+    let server = Server::start_with_config(&sample_content(), CONFIG);
+    server.add_staff("ann@example.com", PASSWORD); // the first account: admin
+    server.add_staff_with_role("vic@example.com", PASSWORD, "viewer");
+    server.add_staff_with_role("eve@example.com", PASSWORD, "editor");
+    let client = raw_client();
+    // A "No" with a comment, for the inbox.
+    let reader = common::reader_cookie(&server);
+    let vote = form(&client, &server, "/feedback", "page=search-tips&helpful=no&arrival=browse".into())
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, &reader)
+        .send()
+        .await
+        .expect("vote");
+    let ticket = vote.json::<serde_json::Value>().await.expect("json")["ticket"].as_str().expect("ticket").to_string();
+    let details = form(&client, &server, "/feedback/details", format!("ticket={ticket}&comment=Too+short"))
+        .header(header::COOKIE, &reader)
+        .send()
+        .await
+        .expect("details");
+    assert_eq!(details.status(), 303);
+
+    let viewer = session_of(&client, &server, "vic@example.com").await;
+    let inbox = get(&client, &server, "/staff/inbox", &viewer).await;
+    assert_eq!(inbox.status(), 200, "a viewer reads the inbox");
+    let inbox = inbox.text().await.expect("body");
+    assert!(inbox.contains("vic@example.com <span class=\"muted\">(viewer)</span>") && !inbox.contains("Audit log"));
+    let id = inbox
+        .split(r#"action="/staff/inbox/"#)
+        .filter_map(|s| s.split('"').next())
+        .find(|id| id.parse::<i64>().is_ok())
+        .expect("item")
+        .to_string();
+    let resolve = |cookie: String, page: String| {
+        let csrf = hidden(&page, "csrf");
+        form(&client, &server, &format!("/staff/inbox/{id}"), format!("action=resolve&csrf={csrf}"))
+            .header(header::COOKIE, cookie)
+            .send()
+    };
+    let refused = resolve(viewer.clone(), inbox.clone()).await.expect("post");
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.expect("body").contains("viewer"), "says why");
+    assert_eq!(get(&client, &server, "/staff/audit", &viewer).await.status(), 403);
+
+    let editor = session_of(&client, &server, "eve@example.com").await;
+    let page = get(&client, &server, "/staff/inbox", &editor).await.text().await.expect("body");
+    assert_eq!(resolve(editor.clone(), page).await.expect("post").status(), 303, "an editor resolves");
+    assert_eq!(get(&client, &server, "/staff/audit", &editor).await.status(), 403, "the audit log is for admins");
+
+    let admin = session_of(&client, &server, "ann@example.com").await;
+    let audit = get(&client, &server, "/staff/audit", &admin).await;
+    assert_eq!(audit.status(), 200);
+    let audit = audit.text().await.expect("body");
+    assert!(
+        audit.contains("eve@example.com")
+            && audit.contains("inbox.resolve")
+            && audit.contains(&format!("feedback {id}")),
+        "{audit}"
+    );
+    assert!(!audit.contains("vic@example.com</td>"), "the refused attempt changed nothing");
+    let csv = get(&client, &server, "/staff/export/audit.csv", &admin).await.text().await.expect("csv");
+    assert!(
+        csv.starts_with("at,staff,action,target,detail") && csv.contains(",eve@example.com,inbox.resolve,"),
+        "{csv}"
+    );
+
+    let listed = server.command(&["staff", "list"], "");
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(listed.contains("ann@example.com admin") && listed.contains("vic@example.com viewer"), "{listed}");
+}

@@ -129,6 +129,21 @@ fn migrations() -> Migrations<'static> {
             "ALTER TABLE votes ADD COLUMN csat INTEGER CHECK (csat BETWEEN 1 AND 5);
              ALTER TABLE vote_events ADD COLUMN csat INTEGER;",
         ),
+        // 9: staff roles (accounts from before roles keep every right they had), and
+        // the audit log of every staff write.
+        M::up(
+            "ALTER TABLE staff ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'
+                 CHECK (role IN ('viewer', 'editor', 'admin'));
+             CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY,
+                at INTEGER NOT NULL,
+                staff_email TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT ''
+             );
+             CREATE INDEX audit_log_at ON audit_log (at);",
+        ),
     ])
 }
 

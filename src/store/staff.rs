@@ -5,6 +5,38 @@ use rusqlite::{params, OptionalExtension};
 
 use super::Store;
 
+/// What a staff account may do: each role can do everything the one before can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Reads the dashboard, the reports and the inbox.
+    Viewer,
+    /// Also changes things: resolves feedback, excludes votes, steers search (and,
+    /// with the editor, writes content).
+    Editor,
+    /// Also reads the audit log (and manages accounts).
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// A role by name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<Role> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "viewer" => Some(Role::Viewer),
+            "editor" => Some(Role::Editor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
 /// A staff account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffAccount {
@@ -12,6 +44,7 @@ pub struct StaffAccount {
     pub email: String,
     /// Argon2id PHC string.
     pub password_hash: String,
+    pub role: Role,
 }
 
 /// A signed-in staff member, found by session.
@@ -21,19 +54,43 @@ pub struct StaffSession {
     pub email: String,
     /// The session's CSRF token, required in every staff form.
     pub csrf: String,
+    pub role: Role,
+}
+
+/// One staff write, as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub staff_email: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+fn role_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Role> {
+    let name: String = row.get(index)?;
+    // The column's CHECK admits only the three names; anything else reads as the
+    // least privileged role.
+    Ok(Role::parse(&name).unwrap_or(Role::Viewer))
 }
 
 impl Store {
     /// Adds a staff account, or replaces the password of an existing one; returns
-    /// true when the account is new.
-    pub fn upsert_staff(&self, email: &str, password_hash: &str, at: i64) -> Result<bool> {
+    /// true when the account is new. A new account gets `role` (default: admin when
+    /// there is no admin yet, else editor); an existing one changes role only when
+    /// `role` is given.
+    pub fn upsert_staff(&self, email: &str, password_hash: &str, role: Option<Role>, at: i64) -> Result<bool> {
         self.with(|c| {
             let existed: bool =
                 c.query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE email = ?1)", [email], |r| r.get(0))?;
+            let has_admin: bool =
+                c.query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE role = 'admin')", [], |r| r.get(0))?;
+            let new_role = role.unwrap_or(if has_admin { Role::Editor } else { Role::Admin });
             c.execute(
-                "INSERT INTO staff (email, password_hash, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash",
-                params![email, password_hash, at],
+                "INSERT INTO staff (email, password_hash, created_at, role) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash,
+                     role = CASE WHEN ?5 THEN excluded.role ELSE staff.role END",
+                params![email, password_hash, at, new_role.as_str(), role.is_some()],
             )?;
             if existed {
                 // A new password signs the account out everywhere.
@@ -48,8 +105,13 @@ impl Store {
 
     pub fn staff_by_email(&self, email: &str) -> Result<Option<StaffAccount>> {
         self.with(|c| {
-            c.query_row("SELECT id, email, password_hash FROM staff WHERE email = ?1", [email], |row| {
-                Ok(StaffAccount { id: row.get(0)?, email: row.get(1)?, password_hash: row.get(2)? })
+            c.query_row("SELECT id, email, password_hash, role FROM staff WHERE email = ?1", [email], |row| {
+                Ok(StaffAccount {
+                    id: row.get(0)?,
+                    email: row.get(1)?,
+                    password_hash: row.get(2)?,
+                    role: role_column(row, 3)?,
+                })
             })
             .optional()
         })
@@ -57,9 +119,44 @@ impl Store {
 
     /// Email addresses of all staff accounts.
     pub fn staff_emails(&self) -> Result<Vec<String>> {
+        Ok(self.staff_roles()?.into_iter().map(|(email, _)| email).collect())
+    }
+
+    /// Every staff account's email address and role.
+    pub fn staff_roles(&self) -> Result<Vec<(String, Role)>> {
         self.with(|c| {
-            let mut statement = c.prepare("SELECT email FROM staff ORDER BY email")?;
-            let rows = statement.query_map([], |row| row.get(0))?;
+            let mut statement = c.prepare("SELECT email, role FROM staff ORDER BY email")?;
+            let rows = statement.query_map([], |row| Ok((row.get(0)?, role_column(row, 1)?)))?;
+            rows.collect()
+        })
+    }
+
+    /// Records a staff write in the audit log.
+    pub fn audit(&self, staff_email: &str, action: &str, target: &str, detail: &str, at: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO audit_log (at, staff_email, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![at, staff_email, action, target, detail],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// The audit log, newest first, at most `limit` entries.
+    pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT at, staff_email, action, target, detail FROM audit_log ORDER BY at DESC, id DESC LIMIT ?1",
+            )?;
+            let rows = statement.query_map([limit as i64], |row| {
+                Ok(AuditEntry {
+                    at: row.get(0)?,
+                    staff_email: row.get(1)?,
+                    action: row.get(2)?,
+                    target: row.get(3)?,
+                    detail: row.get(4)?,
+                })
+            })?;
             rows.collect()
         })
     }
@@ -79,10 +176,17 @@ impl Store {
     pub fn session(&self, token_hash: &str, now: i64) -> Result<Option<StaffSession>> {
         self.with(|c| {
             c.query_row(
-                "SELECT s.staff_id, a.email, s.csrf FROM staff_sessions s JOIN staff a ON a.id = s.staff_id
+                "SELECT s.staff_id, a.email, s.csrf, a.role FROM staff_sessions s JOIN staff a ON a.id = s.staff_id
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2",
                 params![token_hash, now],
-                |row| Ok(StaffSession { staff_id: row.get(0)?, email: row.get(1)?, csrf: row.get(2)? }),
+                |row| {
+                    Ok(StaffSession {
+                        staff_id: row.get(0)?,
+                        email: row.get(1)?,
+                        csrf: row.get(2)?,
+                        role: role_column(row, 3)?,
+                    })
+                },
             )
             .optional()
         })
@@ -101,15 +205,44 @@ mod tests {
     fn accounts_and_sessions() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path()).expect("open");
-        assert!(store.upsert_staff("Ann@Example.com", "hash1", 1).expect("add"));
+        assert!(store.upsert_staff("Ann@Example.com", "hash1", None, 1).expect("add"));
         let account = store.staff_by_email("ann@example.com").expect("read").expect("case-insensitive");
         store.create_session("t1", account.id, "csrf1", 10, 100).expect("session");
         assert_eq!(store.session("t1", 50).expect("read").map(|s| s.csrf), Some("csrf1".into()));
         assert_eq!(store.session("t1", 100).expect("read"), None, "expired");
         store.create_session("t2", account.id, "csrf2", 10, 100).expect("session");
         // Changing the password ends every session.
-        assert!(!store.upsert_staff("ann@example.com", "hash2", 2).expect("replace"));
+        assert!(!store.upsert_staff("ann@example.com", "hash2", None, 2).expect("replace"));
         assert_eq!(store.session("t2", 50).expect("read"), None);
         assert_eq!(store.staff_emails().expect("list"), vec!["Ann@Example.com".to_string()]);
+    }
+
+    #[test]
+    fn roles_default_to_admin_first_then_editor_and_change_only_when_asked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.upsert_staff("ann@example.com", "h", None, 1).expect("add");
+        store.upsert_staff("bob@example.com", "h", None, 1).expect("add");
+        store.upsert_staff("cy@example.com", "h", Some(Role::Viewer), 1).expect("add");
+        let roles = store.staff_roles().expect("roles");
+        assert_eq!(
+            roles,
+            vec![
+                ("ann@example.com".into(), Role::Admin),
+                ("bob@example.com".into(), Role::Editor),
+                ("cy@example.com".into(), Role::Viewer)
+            ]
+        );
+        // A new password keeps the role; a role given changes it.
+        store.upsert_staff("cy@example.com", "h2", None, 2).expect("password");
+        assert_eq!(store.staff_by_email("cy@example.com").expect("read").map(|a| a.role), Some(Role::Viewer));
+        store.upsert_staff("cy@example.com", "h3", Some(Role::Editor), 3).expect("role");
+        assert_eq!(store.staff_by_email("cy@example.com").expect("read").map(|a| a.role), Some(Role::Editor));
+        store.audit("ann@example.com", "inbox.resolve", "vote 7", "", 10).expect("audit");
+        let log = store.audit_entries(10).expect("log");
+        assert_eq!(
+            (log[0].staff_email.as_str(), log[0].action.as_str(), log[0].target.as_str()),
+            ("ann@example.com", "inbox.resolve", "vote 7")
+        );
     }
 }

@@ -323,6 +323,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/staff/exclude", web::post().to(dashboard::exclude_window))
         .route("/staff/include", web::post().to(dashboard::include_window))
         .route("/staff/export/feedback.csv", read().to(dashboard::export_feedback))
+        .route("/staff/export/audit.csv", read().to(dashboard::export_audit))
+        .route("/staff/audit", read().to(dashboard::audit_log))
         .route("/staff/export/metrics.csv", read().to(dashboard::export_metrics))
         .route("/staff/api/metrics", read().to(dashboard::api_metrics));
 }

@@ -19,7 +19,7 @@ use super::pages::{self, Layout};
 use super::response::AppError;
 use super::AppState;
 use crate::auth::{decoy_hash, random_token, same_secret, token_hash, verify_password};
-use crate::store::staff::StaffSession;
+use crate::store::staff::{Role, StaffSession};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "quire_staff";
@@ -74,6 +74,23 @@ pub fn check_staff_post(
     let token = fields.get("csrf").and_then(|v| v.first()).map(String::as_str).unwrap_or("");
     if token.is_empty() || !same_secret(token, &session.csrf) {
         return Err(forbidden("the form's security token is missing or out of date; reload the page and try again"));
+    }
+    Ok(())
+}
+
+/// Like [`check_staff_post`], for a form that changes something: only editors and
+/// admins may; a viewer is told why not.
+pub fn check_staff_write(
+    request: &HttpRequest,
+    session: &StaffSession,
+    fields: &std::collections::HashMap<String, Vec<String>>,
+) -> Result<(), Box<HttpResponse>> {
+    check_staff_post(request, session, fields)?;
+    if session.role < Role::Editor {
+        return Err(Box::new(HttpResponse::Forbidden().content_type("text/plain; charset=utf-8").body(format!(
+            "your account ({}) can read the dashboard but not change anything; an admin can make it an editor\n",
+            session.role.as_str()
+        ))));
     }
     Ok(())
 }

@@ -139,6 +139,12 @@ impl Server {
         let output = self.command(&["staff", "add", email], &format!("{password}\n"));
         assert!(output.status.success(), "staff add failed: {}", String::from_utf8_lossy(&output.stderr));
     }
+
+    /// Adds a staff account with a role (`viewer`, `editor`, `admin`).
+    pub fn add_staff_with_role(&self, email: &str, password: &str, role: &str) {
+        let output = self.command(&["staff", "add", email, "--role", role], &format!("{password}\n"));
+        assert!(output.status.success(), "staff add failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
 }
 
 /// Runs `quire <args> --data <data>` in `data` (so its quire.toml applies).

@@ -11,7 +11,8 @@ fn cell(value: &str) -> String {
     }
 }
 
-fn csv_response(name: &str, rows: Vec<Vec<String>>) -> PageResult {
+/// A CSV download of `rows` (the first is the header), safe to open in a spreadsheet.
+pub(super) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> PageResult {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer.write_record(row.iter().map(|v| cell(v)))?;

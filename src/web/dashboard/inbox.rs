@@ -173,7 +173,7 @@ async fn change_items(
 ) -> PageResult {
     let session = staff_or_login!(request, state);
     let fields = form_fields(&body);
-    if let Err(response) = check_staff_post(&request, &session, &fields) {
+    if let Err(response) = check_staff_write(&request, &session, &fields) {
         return Ok(*response);
     }
     let reopen = fields.get("action").and_then(|v| v.first()).is_some_and(|a| a == "reopen");
@@ -191,13 +191,18 @@ async fn change_items(
         return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, back)).finish());
     }
     let by = (!reopen).then(|| session.email.clone());
+    let who = session.email.clone();
     let store = Arc::clone(&state.store);
     let changed_ids = ids.clone();
     let found = crate::web::blocking(move || {
         let at = chrono::Utc::now().timestamp();
         let mut found = 0;
         for id in &changed_ids {
-            found += usize::from(store.set_resolved(*id, by.as_deref(), at)?);
+            if store.set_resolved(*id, by.as_deref(), at)? {
+                found += 1;
+                let action = if reopen { "inbox.reopen" } else { "inbox.resolve" };
+                store.audit(&who, action, &format!("feedback {id}"), "", at)?;
+            }
         }
         Ok(found)
     })

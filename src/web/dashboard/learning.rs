@@ -70,7 +70,7 @@ pub async fn decide_learning(request: HttpRequest, state: web::Data<AppState>, b
     use crate::feedback::learning::Override;
     let session = staff_or_login!(request, state);
     let fields = form_fields(&body);
-    if let Err(response) = check_staff_post(&request, &session, &fields) {
+    if let Err(response) = check_staff_write(&request, &session, &fields) {
         return Ok(*response);
     }
     let value = |name: &str| fields.get(name).and_then(|v| v.first()).cloned().unwrap_or_default();
@@ -95,7 +95,10 @@ pub async fn decide_learning(request: HttpRequest, state: web::Data<AppState>, b
     let learned = Arc::clone(&state.learned);
     let by = session.email.clone();
     crate::web::blocking(move || {
-        store.set_learned_override(&query, &page, decision, &by, chrono::Utc::now().timestamp())?;
+        let now = chrono::Utc::now().timestamp();
+        store.set_learned_override(&query, &page, decision, &by, now)?;
+        let decided = decision.map(|d| d.as_str()).unwrap_or("reset");
+        store.audit(&by, &format!("search.{decided}"), &page, &format!("for “{query}”"), now)?;
         crate::web::refresh_learning(&store, &learned);
         Ok(())
     })

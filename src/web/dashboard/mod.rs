@@ -16,7 +16,7 @@ use super::charts::{self, Bar};
 use super::feedback::form_fields;
 use super::pages::Layout;
 use super::response::AppError;
-use super::staff::{check_staff_post, session, staff_layout, to_login};
+use super::staff::{check_staff_write, session, staff_layout, to_login};
 use super::AppState;
 use crate::content::Library;
 use crate::feedback::metrics::{self, Attention, Metrics, Period, SearchReport};
@@ -37,6 +37,7 @@ macro_rules! staff_or_login {
     };
 }
 
+mod audit;
 mod exports;
 mod inbox;
 mod learning;
@@ -45,6 +46,7 @@ mod page;
 mod search;
 mod tables;
 
+pub use audit::{audit_log, export_audit};
 pub use exports::{api_metrics, export_feedback, export_metrics};
 pub use inbox::{bulk, inbox, resolve};
 pub use learning::{decide_learning, learning};
@@ -523,6 +525,8 @@ pub struct StaffFrame {
     /// Path of the current page, for the period form.
     pub path: &'static str,
     pub current: &'static str,
+    /// The account's role: what its navigation offers.
+    pub role: &'static str,
 }
 
 fn frame(session: &StaffSession, chosen: &Chosen, path: &'static str, current: &'static str) -> StaffFrame {
@@ -536,6 +540,7 @@ fn frame(session: &StaffSession, chosen: &Chosen, path: &'static str, current: &
         to: chosen.to.clone(),
         path,
         current,
+        role: session.role.as_str(),
     }
 }
 

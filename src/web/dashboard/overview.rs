@@ -137,7 +137,7 @@ pub async fn overview(
 pub async fn exclude_window(request: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> PageResult {
     let session = staff_or_login!(request, state);
     let fields = form_fields(&body);
-    if let Err(response) = check_staff_post(&request, &session, &fields) {
+    if let Err(response) = check_staff_write(&request, &session, &fields) {
         return Ok(*response);
     }
     let value = |name: &str| fields.get(name).and_then(|v| v.first()).cloned().unwrap_or_default();
@@ -154,7 +154,12 @@ pub async fn exclude_window(request: HttpRequest, state: web::Data<AppState>, bo
     }
     let store = Arc::clone(&state.store);
     let by = session.email.clone();
-    crate::web::blocking(move || store.exclude_window(&page, from, to, &by, chrono::Utc::now().timestamp())).await?;
+    crate::web::blocking(move || {
+        let now = chrono::Utc::now().timestamp();
+        store.exclude_window(&page, from, to, &by, now)?;
+        store.audit(&by, "votes.exclude", &page, &format!("from {from} to {to}"), now)
+    })
+    .await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff#bursts-heading")).finish())
 }
 
@@ -162,13 +167,18 @@ pub async fn exclude_window(request: HttpRequest, state: web::Data<AppState>, bo
 pub async fn include_window(request: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> PageResult {
     let session = staff_or_login!(request, state);
     let fields = form_fields(&body);
-    if let Err(response) = check_staff_post(&request, &session, &fields) {
+    if let Err(response) = check_staff_write(&request, &session, &fields) {
         return Ok(*response);
     }
     let Some(id) = fields.get("id").and_then(|v| v.first()).and_then(|v| v.parse::<i64>().ok()) else {
         return Ok(HttpResponse::BadRequest().content_type("text/plain; charset=utf-8").body("id is missing\n"));
     };
     let store = Arc::clone(&state.store);
-    crate::web::blocking(move || store.include_window(id)).await?;
+    let by = session.email.clone();
+    crate::web::blocking(move || {
+        store.include_window(id)?;
+        store.audit(&by, "votes.include", &format!("window {id}"), "", chrono::Utc::now().timestamp())
+    })
+    .await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff#bursts-heading")).finish())
 }
