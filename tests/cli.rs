@@ -391,3 +391,19 @@ fn import_docs_sites_maps_their_navigation_and_syntax() {
     assert!(faq.rendered.html.contains("Write to us."), "{}", faq.rendered.html);
     assert_eq!(faq.order, Some(4));
 }
+
+#[test]
+fn export_writes_every_page_of_long_lists() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let guides = work.path().join("content/Help/Guides");
+    std::fs::create_dir_all(&guides).expect("mkdir");
+    for n in 0..12 {
+        std::fs::write(guides.join(format!("g{n:02}.md")), format!("---\ntitle: Guide {n:02}\n---\nx")).expect("write");
+    }
+    let (code, stdout, stderr) = quire(&["--content", "content", "export", "site"], work.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let category = std::fs::read_to_string(work.path().join("site/categories/help.html")).expect("category page");
+    assert!(category.contains(r#"href="/categories/help/guides""#), "see all link");
+    let section = std::fs::read_to_string(work.path().join("site/categories/help/guides.html")).expect("section page");
+    assert_eq!(section.matches("<li><a href=\"/articles/").count(), 12);
+}

@@ -453,3 +453,54 @@ async fn snippets_fill_in_and_follow_their_edits() {
     .await;
     assert!(updated, "both pages show the edited snippet");
 }
+
+/// A category of hundreds of articles is listed a page at a time, and each section
+/// shows its first articles with a link to all of them.
+#[tokio::test]
+async fn long_categories_and_sections_are_paged() {
+    let content = tempfile::tempdir().expect("tempdir");
+    let big = content.path().join("Big");
+    std::fs::create_dir_all(big.join("Guides")).expect("mkdir");
+    for n in 0..60 {
+        std::fs::write(big.join(format!("direct-{n:03}.md")), format!("---\ntitle: Direct {n:03}\n---\nx"))
+            .expect("write");
+    }
+    for n in 0..130 {
+        std::fs::write(
+            big.join("Guides").join(format!("guide-{n:03}.md")),
+            format!("---\ntitle: Guide {n:03}\n---\nx"),
+        )
+        .expect("write");
+    }
+    let server = Server::start(content.path());
+    let items = |html: &str| html.matches("<li><a href=\"/articles/").count();
+
+    let (status, _, first) = get(&server, "/categories/big").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(items(&first), 50 + 10, "50 of the category's own articles, 10 of the section's");
+    assert!(first.contains("Page 1 of 2") && first.contains(r#"href="/categories/big/page/2" rel="next""#), "paged");
+    assert!(first.contains(r#"<a href="/categories/big/guides">See all 130 articles in Guides</a>"#), "see all");
+    assert!(first.len() < 40_000, "a bounded page: {} bytes", first.len());
+
+    let (status, _, second) = get(&server, "/categories/big/page/2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(items(&second), 10);
+    assert!(second.contains("Direct 059") && !second.contains("Guide 000"));
+    assert_eq!(get(&server, "/categories/big/page/3").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&server, "/categories/big/page/x").await.0, StatusCode::NOT_FOUND);
+    let (status, headers, _) = get(&server, "/categories/big/page/1").await;
+    assert_eq!(
+        (status, headers[reqwest::header::LOCATION].to_str().expect("location")),
+        (StatusCode::MOVED_PERMANENTLY, "/categories/big")
+    );
+
+    let (status, _, section) = get(&server, "/categories/big/guides").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(items(&section), 50);
+    assert!(section.contains(r#"<a href="/categories/big">Big</a>"#), "breadcrumb to its category");
+    let (_, _, last) = get(&server, "/categories/big/guides/page/3").await;
+    assert_eq!(items(&last), 30);
+    assert!(last.contains("Guide 129") && last.contains("Page 3 of 3"));
+    assert_eq!(get(&server, "/categories/big/guides/page/4").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&server, "/categories/big/nowhere").await.0, StatusCode::NOT_FOUND);
+}

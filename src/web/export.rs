@@ -76,6 +76,7 @@ pub fn run(config: &Config, out: &Path) -> Result<ExportSummary> {
     let library = &site.current().library;
     let mut urls: Vec<String> = vec!["/".into(), "/sitemap.xml".into(), "/robots.txt".into(), "/llms.txt".into()];
     urls.extend(library.categories.iter().map(|c| c.url()));
+    urls.extend(super::handlers::category_list_urls(library).into_iter().filter(|u| u.matches('/').count() > 2));
     for article in library.published() {
         urls.push(article.url());
         urls.push(format!("{}.md", article.url()));

@@ -12,7 +12,7 @@ use super::pages::{
 };
 use super::response::{self, AppError};
 use super::AppState;
-use crate::content::{legacy_article_id, FaqPage};
+use crate::content::{legacy_article_id, FaqPage, Library};
 use crate::feedback::Arrival;
 use askama::Template;
 use std::sync::Arc;
@@ -38,43 +38,169 @@ pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> PageResul
     })
 }
 
+/// Articles on one page of a category's or section's list.
+const LIST_PAGE_SIZE: usize = 50;
+/// Articles of each section shown on its category's page; "See all" leads to the rest.
+const SECTION_PREVIEW: usize = 10;
+
 pub async fn category(request: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> PageResult {
+    list_page(&request, &state, &slug, None, 1)
+}
+
+/// `/categories/<category>/page/<n>`, `/categories/<category>/<section>` and
+/// `/categories/<category>/<section>/page/<n>`: long lists a page at a time, so a
+/// category of thousands of articles is not one enormous page.
+pub async fn category_part(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> PageResult {
+    let (slug, rest) = path.into_inner();
+    let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    let (section, number) = match parts.as_slice() {
+        ["page", n] => (None, n.parse::<usize>().ok()),
+        [section] => (Some(*section), Some(1)),
+        [section, "page", n] => (Some(*section), n.parse::<usize>().ok()),
+        _ => (None, None),
+    };
+    match number {
+        Some(1) if parts.len() > 1 => {
+            // Page 1 has one address: the list's own.
+            let base = match section {
+                Some(section) => format!("/categories/{slug}/{section}"),
+                None => format!("/categories/{slug}"),
+            };
+            Ok(response::moved_permanently(&base))
+        }
+        Some(number) if number >= 1 => list_page(&request, &state, &slug, section, number),
+        _ => not_found_page(&request, &state),
+    }
+}
+
+/// Pages of `total` items, `LIST_PAGE_SIZE` each (at least one page).
+fn page_count(total: usize) -> usize {
+    total.div_ceil(LIST_PAGE_SIZE).max(1)
+}
+
+/// The address of page `number` of the list at `base`.
+fn list_url(base: &str, number: usize) -> String {
+    if number <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}/page/{number}")
+    }
+}
+
+/// Every address of a category's lists: its pages and its sections' pages (for the
+/// static export).
+pub fn category_list_urls(library: &Library) -> Vec<String> {
+    let mut urls = Vec::new();
+    for category in library.visible_categories() {
+        let published = |indices: &[usize]| indices.iter().filter(|&&i| !library.articles[i].draft).count();
+        let base = category.url();
+        urls.extend((1..=page_count(published(&category.articles))).map(|n| list_url(&base, n)));
+        for section in &category.sections {
+            let count = published(&section.articles);
+            if count > SECTION_PREVIEW {
+                let section_base = format!("{base}/{}", section.slug);
+                urls.extend((1..=page_count(count)).map(|n| list_url(&section_base, n)));
+            }
+        }
+    }
+    urls
+}
+
+fn list_page(
+    request: &HttpRequest,
+    state: &web::Data<AppState>,
+    slug: &str,
+    section_slug: Option<&str>,
+    number: usize,
+) -> PageResult {
     let version = state.site.current();
     let library = &version.library;
-    let Some(category) = library.category(&slug) else {
-        return not_found_page(&request, &state);
+    let Some(category) = library.category(slug) else {
+        return not_found_page(request, state);
     };
-    let published = |indices: &[usize]| indices.iter().any(|&i| !library.articles[i].draft);
-    let has_pages = published(&category.articles)
-        || category.sections.iter().any(|s| published(&s.articles))
-        || category.faqs.iter().any(|&i| !library.faqs[i].draft);
-    if !has_pages {
-        return not_found_page(&request, &state);
+    let published = |indices: &[usize]| -> Vec<PageLink> {
+        indices.iter().map(|&i| &library.articles[i]).filter(|a| !a.draft).map(PageLink::article).collect()
+    };
+    let section = match section_slug {
+        Some(wanted) => match category.sections.iter().find(|s| s.slug == wanted) {
+            Some(section) => Some(section),
+            None => return not_found_page(request, state),
+        },
+        None => None,
+    };
+    let listed = match section {
+        Some(section) => published(&section.articles),
+        None => published(&category.articles),
+    };
+    let has_pages = !listed.is_empty()
+        || (section.is_none()
+            && (category.sections.iter().any(|s| !published(&s.articles).is_empty())
+                || category.faqs.iter().any(|&i| !library.faqs[i].draft)));
+    let last = page_count(listed.len());
+    if !has_pages || number > last {
+        return not_found_page(request, state);
     }
-    let new_cookie = feedback::visitor_cookie_for(&state, &request);
-    cached_page(&request, &state, new_cookie, version.generation, &category.url(), String::new(), || {
-        let links = |indices: &[usize]| -> Vec<PageLink> {
-            indices.iter().map(|&i| &library.articles[i]).filter(|a| !a.draft).map(PageLink::article).collect()
+    let base = match section {
+        Some(section) => format!("{}/{}", category.url(), section.slug),
+        None => category.url(),
+    };
+    let url = list_url(&base, number);
+    let new_cookie = feedback::visitor_cookie_for(state, request);
+    cached_page(request, state, new_cookie, version.generation, &url, String::new(), || {
+        let shown: Vec<PageLink> =
+            listed.into_iter().skip((number - 1) * LIST_PAGE_SIZE).take(LIST_PAGE_SIZE).collect();
+        // The first page of a category shows each section's first articles.
+        let sections: Vec<SectionView> = if section.is_none() && number == 1 {
+            category
+                .sections
+                .iter()
+                .map(|s| {
+                    let all = published(&s.articles);
+                    let total = all.len();
+                    SectionView {
+                        id: s.slug.clone(),
+                        title: s.title.clone(),
+                        description: s.description.clone().unwrap_or_default(),
+                        articles: all.into_iter().take(SECTION_PREVIEW).collect(),
+                        more: (total > SECTION_PREVIEW).then(|| (format!("{}/{}", category.url(), s.slug), total)),
+                    }
+                })
+                .filter(|s| !s.articles.is_empty())
+                .collect()
+        } else {
+            Vec::new()
         };
-        let sections: Vec<SectionView> = category
-            .sections
-            .iter()
-            .map(|s| SectionView {
-                id: s.slug.clone(),
-                title: s.title.clone(),
-                description: s.description.clone().unwrap_or_default(),
-                articles: links(&s.articles),
-            })
-            .filter(|s| !s.articles.is_empty())
-            .collect();
+        let (title, description) = match section {
+            Some(section) => (section.title.clone(), section.description.clone().unwrap_or_default()),
+            None => (category.title.clone(), category.description.clone().unwrap_or_default()),
+        };
+        let mut crumbs = vec![pages::Crumb { title: "Home".into(), url: "/".into() }];
+        if section.is_some() {
+            crumbs.push(pages::Crumb { title: category.title.clone(), url: category.url() });
+        }
+        let page_title = if number > 1 { format!("{title} (page {number} of {last})") } else { title.clone() };
         let page = CategoryPage {
-            layout: pages::layout(&state, &category.url(), &category.title, category.description.as_deref()),
-            crumbs: vec![pages::Crumb { title: "Home".into(), url: "/".into() }],
-            title: category.title.clone(),
-            description: category.description.clone().unwrap_or_default(),
-            articles: links(&category.articles),
+            layout: pages::layout(state, &url, &page_title, Some(description.as_str()).filter(|d| !d.is_empty())),
+            crumbs,
+            title,
+            description,
+            articles: shown,
             sections,
-            faqs: category.faqs.iter().map(|&i| &library.faqs[i]).filter(|f| !f.draft).map(faq_link).collect(),
+            faqs: if section.is_none() && number == 1 {
+                category.faqs.iter().map(|&i| &library.faqs[i]).filter(|f| !f.draft).map(faq_link).collect()
+            } else {
+                Vec::new()
+            },
+            paging: (last > 1).then(|| pages::Paging {
+                number,
+                last,
+                previous_url: (number > 1).then(|| list_url(&base, number - 1)),
+                next_url: (number < last).then(|| list_url(&base, number + 1)),
+            }),
         };
         Ok(page.render()?)
     })

@@ -292,6 +292,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/api/search", read().to(search::api))
         .route("/search/click", read().to(search::click))
         .route("/categories/{slug}", read().to(handlers::category))
+        .route("/categories/{slug}/{rest:.*}", read().to(handlers::category_part))
         .route("/articles/{slug}", read().to(handlers::article))
         .route("/faq/{slug}", read().to(handlers::faq))
         .route("/hc/{rest:.*}", read().to(handlers::legacy_redirect))

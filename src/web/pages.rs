@@ -164,6 +164,16 @@ pub struct SectionView {
     pub title: String,
     pub description: String,
     pub articles: Vec<PageLink>,
+    /// "See all N articles": the section's own page, when it has more than are shown.
+    pub more: Option<(String, usize)>,
+}
+
+/// Previous and next pages of a long list.
+pub struct Paging {
+    pub number: usize,
+    pub last: usize,
+    pub previous_url: Option<String>,
+    pub next_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -176,6 +186,8 @@ pub struct CategoryPage {
     pub articles: Vec<PageLink>,
     pub sections: Vec<SectionView>,
     pub faqs: Vec<PageLink>,
+    /// Set when the list is longer than one page.
+    pub paging: Option<Paging>,
 }
 
 #[derive(Template)]
