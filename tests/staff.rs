@@ -90,7 +90,8 @@ async fn login_needs_its_token_and_throttles_wrong_passwords() {
     let bob = sign_in(&client, &server, "bob@example.com", "another long password").await;
     assert_eq!(bob.status(), 303);
     let cookie = set_cookie(&bob, "quire_staff").expect("session");
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/staff"] {
+    // The whole site (drafts are previewed at their real address), script-proof, same-site only.
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/;"] {
         assert!(cookie.contains(attribute), "{cookie}");
     }
 }
@@ -704,4 +705,31 @@ async fn viewers_read_editors_change_admins_audit() {
     let listed = server.command(&["staff", "list"], "");
     let listed = String::from_utf8_lossy(&listed.stdout).to_string();
     assert!(listed.contains("ann@example.com admin") && listed.contains("vic@example.com viewer"), "{listed}");
+}
+
+#[tokio::test]
+async fn signed_in_staff_preview_drafts_at_their_address() {
+    let content = common::copy_of_sample_content();
+    std::fs::write(
+        content.path().join("getting-started/coming-soon.md"),
+        "---\ntitle: Coming soon\ndraft: true\n---\nNew plans.\n",
+    )
+    .expect("write");
+    let server = Server::start_with_config(content.path(), CONFIG);
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+    assert_eq!(
+        client.get(server.url("/articles/coming-soon")).send().await.expect("get").status(),
+        404,
+        "customers: not found"
+    );
+    let cookie = session(&client, &server).await;
+    let preview = get(&client, &server, "/articles/coming-soon", &cookie).await;
+    assert_eq!(preview.status(), 200);
+    assert_eq!(preview.headers()[header::CACHE_CONTROL], "private, no-store");
+    let html = preview.text().await.expect("body");
+    assert!(html.contains("class=\"draft-banner\"") && html.contains("New plans."), "{html}");
+    assert!(html.contains(r#"<meta name="robots" content="noindex">"#) && !html.contains("Was this article helpful?"));
+    // Still not found for the next customer: the preview was not cached.
+    assert_eq!(client.get(server.url("/articles/coming-soon")).send().await.expect("get").status(), 404);
 }

@@ -208,6 +208,11 @@ impl Library {
         self.article_by_slug.get(slug).copied().filter(|&i| !self.articles[i].draft)
     }
 
+    /// Index of an article that is a draft (for staff previews).
+    pub fn draft_index(&self, slug: &str) -> Option<usize> {
+        self.article_by_slug.get(slug).copied().filter(|&i| self.articles[i].draft)
+    }
+
     /// The canonical slug an old slug (an `aliases` entry) redirects to.
     pub fn alias_target(&self, old_slug: &str) -> Option<&str> {
         self.alias_to_slug.get(old_slug).map(String::as_str).filter(|slug| self.article(slug).is_some())

@@ -216,6 +216,9 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
         };
     }
     let Some(index) = library.article_index(&slug) else {
+        if let Some(draft) = library.draft_index(&slug) {
+            return draft_preview(&request, &state, library, draft).await;
+        }
         return match library.alias_target(&slug) {
             Some(target) => Ok(response::moved_permanently(&format!("/articles/{target}"))),
             None => not_found_page(&request, &state),
@@ -230,35 +233,64 @@ pub async fn article(request: HttpRequest, state: web::Data<AppState>, slug: web
     let stamp = count_text.clone().unwrap_or_default();
     let key = format!("{}|{}", article.url(), arrival.as_str());
     cached_page(&request, &state, new_cookie, version.generation, &key, stamp, || {
-        let category = &library.categories[article.category];
-        let mut layout = pages::layout(&state, &article.url(), &article.title, article.summary.as_deref());
-        layout.og_type = "article";
-        if let Some(image) = &article.image {
-            layout.og_image = state.info.absolute_image(image);
-        }
-        layout.support_url = feedback::contact_url(&article.slug);
-        let toc =
-            if article.rendered.toc.len() >= 3 { pages::TocItem::nest(&article.rendered.toc) } else { Vec::new() };
-        let page = ArticlePage {
-            layout,
-            crumbs: crumbs_for(category, article.section),
-            title: article.title.clone(),
-            summary: article.summary.clone().unwrap_or_default(),
-            updated_iso: article.updated.format("%Y-%m-%d").to_string(),
-            updated_text: human_date(article.updated),
-            show_updated: state.info.show_updated,
-            toc,
-            body_html: article.rendered.html.clone(),
-            related: library.related(index, 5).into_iter().map(PageLink::article).collect(),
-            source_url: format!("{}.md", article.url()),
-            feedback: feedback_widget(&article.slug, "Was this article helpful?", arrival, count_text),
-            contact_url: feedback::contact_url(&article.slug),
-            lang: article.lang.clone(),
-            dir: article.dir.map(|d| d.as_str()),
-        };
-        Ok(page.render()?)
+        article_page(&state, library, index, arrival, count_text)
     })
     .map(|response| allow_video_players(response, article.rendered.embeds))
+}
+
+/// A draft, at its real address, for signed-in staff only (everyone else gets the
+/// 404 a missing page gets): never cached, never counted, never indexed.
+async fn draft_preview(request: &HttpRequest, state: &AppState, library: &Library, index: usize) -> PageResult {
+    if super::staff::session(request, state).await?.is_none() {
+        return not_found_page(request, state);
+    }
+    let article = &library.articles[index];
+    let body = article_page(state, library, index, Arrival::Direct, None)?;
+    let response = HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("X-Robots-Tag", "noindex"))
+        .body(body);
+    Ok(allow_video_players(response, article.rendered.embeds))
+}
+
+/// The HTML of the article at `index` (a draft shows a banner saying so).
+fn article_page(
+    state: &AppState,
+    library: &Library,
+    index: usize,
+    arrival: Arrival,
+    count_text: Option<String>,
+) -> Result<String, AppError> {
+    let article = &library.articles[index];
+    let category = &library.categories[article.category];
+    let mut layout = pages::layout(state, &article.url(), &article.title, article.summary.as_deref());
+    layout.og_type = "article";
+    layout.noindex = article.draft;
+    if let Some(image) = &article.image {
+        layout.og_image = state.info.absolute_image(image);
+    }
+    layout.support_url = feedback::contact_url(&article.slug);
+    let toc = if article.rendered.toc.len() >= 3 { pages::TocItem::nest(&article.rendered.toc) } else { Vec::new() };
+    let page = ArticlePage {
+        layout,
+        crumbs: crumbs_for(category, article.section),
+        title: article.title.clone(),
+        summary: article.summary.clone().unwrap_or_default(),
+        updated_iso: article.updated.format("%Y-%m-%d").to_string(),
+        updated_text: human_date(article.updated),
+        show_updated: state.info.show_updated,
+        toc,
+        body_html: article.rendered.html.clone(),
+        related: library.related(index, 5).into_iter().map(PageLink::article).collect(),
+        source_url: format!("{}.md", article.url()),
+        feedback: feedback_widget(&article.slug, "Was this article helpful?", arrival, count_text),
+        contact_url: feedback::contact_url(&article.slug),
+        lang: article.lang.clone(),
+        dir: article.dir.map(|d| d.as_str()),
+        draft: article.draft,
+    };
+    Ok(page.render()?)
 }
 
 /// A page with a video placeholder may load the players' frames; other pages keep

@@ -212,6 +212,8 @@ pub struct ArticlePage {
     /// The article's own language and direction, when the front matter sets them.
     pub lang: Option<String>,
     pub dir: Option<&'static str>,
+    /// A draft, shown to signed-in staff only.
+    pub draft: bool,
 }
 
 /// An entry of the "On this page" box: a section with its subsections beneath.

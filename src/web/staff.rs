@@ -286,8 +286,9 @@ pub async fn login(
     };
     state.account_throttle.succeed(&account_key);
     state.client_throttle.refund(&client_key);
+    // The whole site: a signed-in staff member previews drafts at their real address.
     let cookie = Cookie::build(SESSION_COOKIE, token)
-        .path("/staff")
+        .path("/")
         .http_only(true)
         .secure(state.feedback.secure_cookies)
         .same_site(SameSite::Strict)
@@ -321,10 +322,13 @@ pub async fn logout(
         let store = Arc::clone(&state.store);
         super::blocking(move || store.delete_session(&hash)).await?;
     }
-    let mut removal = Cookie::build(SESSION_COOKIE, "").path("/staff").finish();
-    removal.make_removal();
     let mut response = HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff/login")).finish();
-    response.add_cookie(&removal)?;
+    // Sessions made before drafts could be previewed had the cookie on /staff only.
+    for path in ["/", "/staff"] {
+        let mut removal = Cookie::build(SESSION_COOKIE, "").path(path).finish();
+        removal.make_removal();
+        response.add_cookie(&removal)?;
+    }
     Ok(response)
 }
 
