@@ -31,6 +31,12 @@ pub fn run(config: &Config, dir: &Path) -> ExitCode {
     for (path, rewrite) in &library.rewrites {
         println!("{}", describe_rewrite(&dir.join(path), rewrite));
     }
+    if library.snippets_filled > 0 || library.template_tags_removed > 0 {
+        println!(
+            "templates: {} snippet(s) filled in, {} template tag(s) of other tools removed",
+            library.snippets_filled, library.template_tags_removed
+        );
+    }
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = diagnostics.len() - errors;
     println!(

@@ -296,4 +296,5 @@ fn snippet_problems_point_at_the_including_line() {
     let guide = lib.article("guide").expect("guide");
     assert!(guide.rendered.html.contains("<li>Save.</li>"), "{}", guide.rendered.html);
     assert!(!guide.rendered.plain_text.contains("youtube"));
+    assert_eq!((lib.snippets_filled, lib.template_tags_removed), (1, 1), "counted for quire check");
 }

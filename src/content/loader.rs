@@ -462,11 +462,12 @@ fn build(
     }
     library.legacy_id_to_url = targets.legacy_ids.clone();
 
+    let (filled, removed) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     for (i, doc) in docs.into_iter().enumerate() {
         let (category, section) = placement.of_doc[i];
         warn_about_front_matter(&doc, options, &mut diagnostics);
         let links = DocumentLinks { targets: &targets, dir: &doc.dir };
-        let links = PartSources { links: &links, snippets };
+        let links = PartSources { links: &links, snippets, filled: &filled, removed: &removed };
         if let Some(slug) = article_slugs.get(&i) {
             let rendered = render_part(
                 &doc,
@@ -566,6 +567,8 @@ fn build(
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     library.diagnostics = diagnostics;
     library.rewrites = rewrites;
+    library.snippets_filled = filled.get();
+    library.template_tags_removed = removed.get();
     library
 }
 
@@ -573,6 +576,9 @@ fn build(
 struct PartSources<'a> {
     links: &'a DocumentLinks<'a>,
     snippets: &'a SnippetLibrary,
+    /// Running totals for the library: snippets filled in, template tags removed.
+    filled: &'a std::cell::Cell<usize>,
+    removed: &'a std::cell::Cell<usize>,
 }
 
 fn render_part(
@@ -587,6 +593,8 @@ fn render_part(
     // Snippets and variables filled in, template leftovers removed (see `snippets`).
     let expansion = super::snippets::expand(markdown, sources.snippets);
     if let Some(expansion) = &expansion {
+        sources.filled.set(sources.filled.get() + expansion.snippets_used);
+        sources.removed.set(sources.removed.get() + expansion.tags_removed);
         for problem in &expansion.problems {
             diagnostics.push(Diagnostic {
                 severity: problem.severity,

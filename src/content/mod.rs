@@ -165,6 +165,9 @@ pub struct Library {
     /// Every place where migrating syntax of another tool changed an author's text
     /// (for `quire check`), in file order.
     pub rewrites: Vec<(PathBuf, SourceRewrite)>,
+    /// Snippets filled in, and template tags of other tools removed (for `quire check`).
+    pub snippets_filled: usize,
+    pub template_tags_removed: usize,
     article_by_slug: HashMap<String, usize>,
     faq_by_slug: HashMap<String, usize>,
     category_by_slug: HashMap<String, usize>,
