@@ -732,4 +732,19 @@ async fn signed_in_staff_preview_drafts_at_their_address() {
     assert!(html.contains(r#"<meta name="robots" content="noindex">"#) && !html.contains("Was this article helpful?"));
     // Still not found for the next customer: the preview was not cached.
     assert_eq!(client.get(server.url("/articles/coming-soon")).send().await.expect("get").status(), 404);
+
+    // FAQ pages too.
+    std::fs::write(
+        content.path().join("getting-started/new-faq.md"),
+        "---\ntitle: New questions\ntype: faq\ndraft: true\n---\n## Is it ready?\n\nNot yet.\n",
+    )
+    .expect("write");
+    let previewed = common::eventually(std::time::Duration::from_secs(10), || async {
+        get(&client, &server, "/faq/new-faq", &cookie).await.status() == 200
+    })
+    .await;
+    assert!(previewed, "a draft FAQ is previewed by staff");
+    let html = get(&client, &server, "/faq/new-faq", &cookie).await.text().await.expect("body");
+    assert!(html.contains("draft-banner") && html.contains("Not yet.") && !html.contains("Was this answer helpful?"));
+    assert_eq!(client.get(server.url("/faq/new-faq")).send().await.expect("get").status(), 404);
 }

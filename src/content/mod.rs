@@ -216,6 +216,11 @@ impl Library {
         self.article_by_slug.get(slug).copied().filter(|&i| self.articles[i].draft)
     }
 
+    /// A FAQ page that is a draft (for staff previews).
+    pub fn draft_faq(&self, slug: &str) -> Option<&FaqPage> {
+        self.faq_by_slug.get(slug).map(|&i| &self.faqs[i]).filter(|f| f.draft)
+    }
+
     /// The canonical slug an old slug (an `aliases` entry) redirects to.
     pub fn alias_target(&self, old_slug: &str) -> Option<&str> {
         self.alias_to_slug.get(old_slug).map(String::as_str).filter(|slug| self.article(slug).is_some())

@@ -315,6 +315,18 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
         };
     }
     let Some(faq) = library.faq(&slug) else {
+        if let Some(draft) = library.draft_faq(&slug) {
+            if super::staff::session(&request, &state).await?.is_some() {
+                let counts = vec![None; draft.questions.len()];
+                let body = faq_page(&state, library, draft, Arrival::Direct, counts)?;
+                let response = HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .insert_header((header::CACHE_CONTROL, "private, no-store"))
+                    .insert_header(("X-Robots-Tag", "noindex"))
+                    .body(body);
+                return Ok(allow_video_players(response, draft.questions.iter().any(|q| q.answer.embeds)));
+            }
+        }
         return not_found_page(&request, &state);
     };
     // A view of a FAQ page is a view of each question it shows: votes and escalations
@@ -328,36 +340,50 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
     let stamp = counts.iter().map(|c| c.as_deref().unwrap_or("")).collect::<Vec<_>>().join("|");
     let key = format!("{}|{}", faq.url(), arrival.as_str());
     cached_page(&request, &state, new_cookie, version.generation, &key, stamp, || {
-        let category = &library.categories[faq.category];
-        let page = FaqPageView {
-            layout: pages::layout(&state, &faq.url(), &faq.title, faq.summary.as_deref()),
-            crumbs: crumbs_for(category, None),
-            title: faq.title.clone(),
-            intro_html: faq.intro.html.clone(),
-            questions: faq
-                .questions
-                .iter()
-                .zip(counts)
-                .map(|(q, count_text)| QuestionView {
-                    id: q.id.clone(),
-                    question: q.question.clone(),
-                    answer_html: q.answer.html.clone(),
-                    feedback: FeedbackWidget {
-                        subject_id: Some(format!("{}-title", q.id)),
-                        ..feedback_widget(
-                            &format!("{}#{}", faq.slug, q.id),
-                            "Was this answer helpful?",
-                            arrival,
-                            count_text,
-                        )
-                    },
-                })
-                .collect(),
-            json_ld: faq_json_ld(faq, &state.info.base_url),
-        };
-        Ok(page.render()?)
+        faq_page(&state, library, faq, arrival, counts)
     })
     .map(|response| allow_video_players(response, faq.questions.iter().any(|q| q.answer.embeds)))
+}
+
+/// The HTML of a FAQ page (a draft shows a banner and no vote buttons).
+fn faq_page(
+    state: &AppState,
+    library: &Library,
+    faq: &FaqPage,
+    arrival: Arrival,
+    counts: Vec<Option<String>>,
+) -> Result<String, AppError> {
+    let category = &library.categories[faq.category];
+    let mut layout = pages::layout(state, &faq.url(), &faq.title, faq.summary.as_deref());
+    layout.noindex = faq.draft;
+    let page = FaqPageView {
+        layout,
+        crumbs: crumbs_for(category, None),
+        title: faq.title.clone(),
+        intro_html: faq.intro.html.clone(),
+        questions: faq
+            .questions
+            .iter()
+            .zip(counts)
+            .map(|(q, count_text)| QuestionView {
+                id: q.id.clone(),
+                question: q.question.clone(),
+                answer_html: q.answer.html.clone(),
+                feedback: FeedbackWidget {
+                    subject_id: Some(format!("{}-title", q.id)),
+                    ..feedback_widget(
+                        &format!("{}#{}", faq.slug, q.id),
+                        "Was this answer helpful?",
+                        arrival,
+                        count_text,
+                    )
+                },
+            })
+            .collect(),
+        json_ld: faq_json_ld(faq, &state.info.base_url),
+        draft: faq.draft,
+    };
+    Ok(page.render()?)
 }
 
 /// Old help desk URLs (`/hc/en-us/articles/360001-Refunds`) redirect to the article

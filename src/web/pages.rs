@@ -354,6 +354,8 @@ pub struct FaqPageView {
     pub questions: Vec<QuestionView>,
     /// schema.org FAQPage JSON-LD, already safe inside `<script>`.
     pub json_ld: String,
+    /// A draft, shown to signed-in staff only.
+    pub draft: bool,
 }
 
 #[derive(Template)]
