@@ -102,6 +102,11 @@ impl Site {
         Ok(site)
     }
 
+    /// The content folder this site is read from.
+    pub fn content_dir(&self) -> &std::path::Path {
+        &self.content_dir
+    }
+
     /// The version to answer a request with.
     pub fn current(&self) -> Arc<SiteVersion> {
         self.current.load_full()

@@ -748,3 +748,39 @@ async fn signed_in_staff_preview_drafts_at_their_address() {
     assert!(html.contains("draft-banner") && html.contains("Not yet.") && !html.contains("Was this answer helpful?"));
     assert_eq!(client.get(server.url("/faq/new-faq")).send().await.expect("get").status(), 404);
 }
+
+#[tokio::test]
+async fn marking_an_article_reviewed_changes_only_that_line_and_never_overwrites_an_edit() {
+    let content = common::copy_of_sample_content();
+    let file = content.path().join("finding-answers/search-tips.md");
+    let original = std::fs::read_to_string(&file).expect("read");
+    let reviewed_line = original.lines().find(|l| l.starts_with("reviewed:")).expect("a reviewed date").to_string();
+    let before = original.replace(&reviewed_line, "reviewed: 2025-01-02   # last full check");
+    std::fs::write(&file, &before).expect("write");
+    let server = Server::start_with_config(content.path(), CONFIG);
+    server.add_staff(EMAIL, PASSWORD);
+    let client = raw_client();
+    let cookie = session(&client, &server).await;
+    let page = get(&client, &server, "/staff/page?key=search-tips", &cookie).await.text().await.expect("body");
+    assert!(page.contains("Mark reviewed today"), "{page}");
+    let (csrf, revision) = (hidden(&page, "csrf"), hidden(&page, "revision"));
+    let stamp = |revision: String| {
+        form(&client, &server, "/staff/reviewed", format!("csrf={csrf}&key=search-tips&revision={revision}"))
+            .header(header::COOKIE, cookie.clone())
+            .send()
+    };
+    assert_eq!(stamp(revision.clone()).await.expect("post").status(), 303);
+    let after = std::fs::read_to_string(&file).expect("read");
+    let today = chrono::Utc::now().date_naive().to_string();
+    let changed: Vec<(&str, &str)> = before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
+    assert_eq!(changed.len(), 1, "one line changed: {changed:?}");
+    assert_eq!(changed[0].1, format!("reviewed: {today}"));
+    assert_eq!(before.lines().count(), after.lines().count());
+    // The same (now old) revision again: the file changed since, so nothing is written.
+    std::fs::write(&file, after.replace("Search tips", "Search tips (edited in git)")).expect("someone else's edit");
+    let refused = stamp(revision).await.expect("post");
+    assert_eq!(refused.status(), 409);
+    assert!(std::fs::read_to_string(&file).expect("read").contains("(edited in git)"), "their edit stays");
+    let audit = get(&client, &server, "/staff/audit", &cookie).await.text().await.expect("body");
+    assert!(audit.contains("content.reviewed") && audit.contains(&format!("reviewed: {today}")), "{audit}");
+}

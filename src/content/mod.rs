@@ -7,6 +7,7 @@
 //! about HTTP or search.
 
 pub mod diagnostics;
+pub mod edit;
 pub mod faq;
 pub mod front_matter;
 pub mod history;

@@ -326,6 +326,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/staff/export/feedback.csv", read().to(dashboard::export_feedback))
         .route("/staff/export/audit.csv", read().to(dashboard::export_audit))
         .route("/staff/audit", read().to(dashboard::audit_log))
+        .route("/staff/reviewed", web::post().to(dashboard::mark_reviewed))
         .route("/staff/export/metrics.csv", read().to(dashboard::export_metrics))
         .route("/staff/api/metrics", read().to(dashboard::api_metrics));
 }

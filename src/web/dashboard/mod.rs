@@ -52,7 +52,7 @@ pub use inbox::{bulk, inbox, resolve};
 pub use learning::{decide_learning, learning};
 pub use overview::overview;
 pub use overview::{exclude_window, include_window};
-pub use page::page_detail;
+pub use page::{mark_reviewed, page_detail};
 pub use search::search_report;
 pub use tables::{attention, pages_table};
 

@@ -50,6 +50,9 @@ struct PageDetail {
     source_url: String,
     /// Searches whose result readers opened to come here, most frequent first.
     searches: Vec<(String, u64)>,
+    /// For an article: when it was last reviewed, and the revision a "reviewed today"
+    /// stamp is made from.
+    reviewed: Option<(String, String)>,
 }
 
 /// The queries (as typed, most frequent wording) whose results led to `key` in the
@@ -134,6 +137,13 @@ pub async fn page_detail(
         Some(i) if !key.contains('#') => format!("{}.md", i.url),
         _ => String::new(),
     };
+    let reviewed = {
+        let version = state.site.current();
+        version
+            .library
+            .article(&key)
+            .map(|a| (a.reviewed.map(|d| d.to_string()).unwrap_or_else(|| "never".into()), a.revision.clone()))
+    };
     let page = PageDetail {
         layout: staff_layout(&state, "/staff/page", &title),
         frame: frame(&session, &chosen, "/staff/page", "pages"),
@@ -153,6 +163,56 @@ pub async fn page_detail(
         source_path,
         source_url,
         searches,
+        reviewed,
     };
     staff_html(&page)
+}
+
+/// `POST /staff/reviewed`: `key`, `revision` and the CSRF token: stamps the article's
+/// `reviewed:` with today's date in its file (that line only), unless the file changed
+/// since the page was shown. The site reloads it like any edit.
+pub async fn mark_reviewed(request: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> PageResult {
+    use crate::content::edit::{set_front_matter_value, write_if_unchanged, EditError};
+    let session = staff_or_login!(request, state);
+    let fields = form_fields(&body);
+    if let Err(response) = check_staff_write(&request, &session, &fields) {
+        return Ok(*response);
+    }
+    let value = |name: &str| fields.get(name).and_then(|v| v.first()).cloned().unwrap_or_default();
+    let (key, revision) = (value("key"), value("revision"));
+    let version = state.site.current();
+    let Some(article) = version.library.article(&key) else {
+        return Ok(HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such article\n"));
+    };
+    let path = state.site.content_dir().join(&article.source_path);
+    // Today in the site's time zone.
+    let day = crate::feedback::day_of(chrono::Utc::now().timestamp());
+    let today =
+        chrono::DateTime::from_timestamp(day * 86_400, 0).map(|d| d.date_naive().to_string()).unwrap_or_default();
+    let source = article.source.clone();
+    let (store, who, target) = (Arc::clone(&state.store), session.email.clone(), key.clone());
+    let written = crate::web::blocking(move || {
+        let outcome = set_front_matter_value(&source, "reviewed", &today)
+            .and_then(|text| write_if_unchanged(&path, &revision, &text).map(|()| today.clone()));
+        if outcome.is_ok() {
+            store.audit(
+                &who,
+                "content.reviewed",
+                &target,
+                &format!("reviewed: {today}"),
+                chrono::Utc::now().timestamp(),
+            )?;
+        }
+        Ok(outcome)
+    })
+    .await?;
+    match written {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{}#review", detail_url(&key, &choose_period(&PeriodParams::default(), chrono::Utc::now().timestamp())))))
+            .finish()),
+        Err(EditError::Changed { .. }) => Ok(HttpResponse::Conflict()
+            .content_type("text/plain; charset=utf-8")
+            .body("the article's file changed since this page was opened (someone else saved it, or a git pull): reload the page and try again; nothing was written\n")),
+        Err(err) => Ok(HttpResponse::UnprocessableEntity().content_type("text/plain; charset=utf-8").body(format!("{err}\n"))),
+    }
 }
