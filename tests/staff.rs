@@ -774,7 +774,7 @@ async fn marking_an_article_reviewed_changes_only_that_line_and_never_overwrites
     let today = chrono::Utc::now().date_naive().to_string();
     let changed: Vec<(&str, &str)> = before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
     assert_eq!(changed.len(), 1, "one line changed: {changed:?}");
-    assert_eq!(changed[0].1, format!("reviewed: {today}"));
+    assert_eq!(changed[0].1, format!("reviewed: {today}   # last full check"), "the author's comment stays");
     assert_eq!(before.lines().count(), after.lines().count());
     // The same (now old) revision again: the file changed since, so nothing is written.
     std::fs::write(&file, after.replace("Search tips", "Search tips (edited in git)")).expect("someone else's edit");

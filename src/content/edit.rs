@@ -67,6 +67,10 @@ pub fn set_front_matter_value(source: &str, key: &str, value: &str) -> Result<St
         Some((start, end)) => {
             out.push_str(&source[..start]);
             out.push_str(&format!("{key}: {value}"));
+            // The author's note after the value (`# checked with legal`) stays.
+            if let Some(comment) = trailing_comment(&source[start..end]) {
+                out.push_str(comment);
+            }
             out.push_str(&source[end..]);
         }
         None => {
@@ -76,6 +80,28 @@ pub fn set_front_matter_value(source: &str, key: &str, value: &str) -> Result<St
         }
     }
     Ok(out)
+}
+
+/// The ` # comment` at the end of a `key: value` line, with its spacing; a `#` inside a
+/// quoted value is not one.
+fn trailing_comment(line: &str) -> Option<&str> {
+    let value_start = line.find(':')? + 1;
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for (offset, c) in line[value_start..].char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(open), c) if c == open => quote = None,
+            (None, '#') if previous.is_whitespace() => {
+                let at = value_start + offset;
+                let spaced = line[..at].trim_end().len();
+                return Some(&line[spaced..]);
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    None
 }
 
 /// Writes `text` to `path` if the file is still at `expected_revision` (see
@@ -117,6 +143,14 @@ mod tests {
         let other = set_front_matter_value("---\nreviewed_by: ann\n---\n", "reviewed", "2026-12-01").expect("added");
         assert_eq!(other, "---\nreviewed_by: ann\nreviewed: 2026-12-01\n---\n");
         assert!(matches!(set_front_matter_value("No front matter", "reviewed", "x"), Err(EditError::NoFrontMatter)));
+    }
+
+    #[test]
+    fn a_comment_after_the_value_stays() {
+        let noted = set_front_matter_value("---\nreviewed: 2024-01-02  # with legal\n---\n", "reviewed", "2026-12-01");
+        assert_eq!(noted.expect("changed"), "---\nreviewed: 2026-12-01  # with legal\n---\n");
+        let quoted = set_front_matter_value("---\ntitle: \"A # B\"\n---\n", "title", "\"C\"");
+        assert_eq!(quoted.expect("changed"), "---\ntitle: \"C\"\n---\n", "a # inside quotes is not a comment");
     }
 
     #[test]
