@@ -740,6 +740,7 @@ fn relative(root: &Path, path: &Path) -> PathBuf {
 }
 
 /// A relative path with `/` separators on every platform.
-fn slash_path(path: &Path) -> String {
+/// A path with `/` between its parts on every platform.
+pub(super) fn slash_path(path: &Path) -> String {
     path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }

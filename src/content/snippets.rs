@@ -26,6 +26,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::diagnostics::{Diagnostic, Severity};
+use super::loader::slash_path;
 
 /// The folder of Quire snippets, and Jekyll's folder of includes.
 pub const SNIPPET_DIR: &str = "_snippets";
@@ -362,10 +363,6 @@ fn shorten(text: &str) -> String {
     } else {
         format!("{}…", text.chars().take(59).collect::<String>())
     }
-}
-
-fn slash_path(path: &Path) -> String {
-    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 #[cfg(test)]

@@ -173,7 +173,11 @@ static ADMONITION: LazyLock<Regex> =
 /// One page: front matter mapped for Quire, MkDocs admonitions converted.
 fn convert_page(tool: SiteTool, relative: &Path, text: &str, nav: &MkDocsNav, report: &mut ImportReport) -> String {
     let item = relative.display().to_string();
-    let (front, body) = split_front_matter(text);
+    // The loader's own split: a page without front matter is all body.
+    let (front, body) = match crate::content::front_matter::split(text) {
+        Ok(split) => (Some(split.yaml), split.body),
+        Err(_) => (None, text),
+    };
     let mut mapping: Mapping = match front.map(serde_yaml_ng::from_str::<Value>) {
         Some(Ok(Value::Mapping(mapping))) => mapping,
         Some(Ok(Value::Null)) | None => Mapping::new(),
@@ -246,21 +250,6 @@ fn convert_page(tool: SiteTool, relative: &Path, text: &str, nav: &MkDocsNav, re
     // The page shows its title; a first `# Title` repeating it would show it twice.
     page.push_str(&body);
     page
-}
-
-/// `(front matter, body)` of a page; no front matter when it does not start with `---`.
-fn split_front_matter(text: &str) -> (Option<&str>, &str) {
-    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
-        return (None, text);
-    };
-    match rest.find("\n---") {
-        Some(end) => {
-            let after = &rest[end + 4..];
-            let body = after.split_once('\n').map(|(_, body)| body).unwrap_or("");
-            (Some(&rest[..end]), body)
-        }
-        None => (None, text),
-    }
 }
 
 /// MkDocs admonitions (`!!! warning "Careful"` and a body indented by four spaces) as

@@ -10,6 +10,8 @@ use std::ops::Range;
 
 use tantivy::snippet::Snippet;
 
+use super::window::floor_char_boundary;
+
 /// How far back (bytes) a snippet may reach to start at its sentence's beginning.
 const SENTENCE_REACH: usize = 60;
 
@@ -135,15 +137,6 @@ fn to_html(text: &str, range: Range<usize>, marks: &[Range<usize>]) -> String {
         html.push('…');
     }
     html
-}
-
-/// The largest char boundary of `text` at or before `index`.
-fn floor_char_boundary(text: &str, index: usize) -> usize {
-    let mut index = index.min(text.len());
-    while !text.is_char_boundary(index) {
-        index -= 1;
-    }
-    index
 }
 
 #[cfg(test)]

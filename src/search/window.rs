@@ -89,7 +89,7 @@ impl WindowFinder {
 }
 
 /// The largest char boundary of `text` at or before `index`.
-fn floor_char_boundary(text: &str, index: usize) -> usize {
+pub(super) fn floor_char_boundary(text: &str, index: usize) -> usize {
     let mut index = index.min(text.len());
     while !text.is_char_boundary(index) {
         index -= 1;

@@ -35,6 +35,10 @@ fn vote_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VoteRow> {
     })
 }
 
+/// The inbox: "no" votes with a reason or comment, of one page (`?1`; all when NULL),
+/// resolved or open (`?2`; both when NULL).
+const INBOX_ITEMS: &str = "helpful = 0 AND (reasons <> '' OR comment IS NOT NULL)
+     AND (?1 IS NULL OR page = ?1) AND (?2 IS NULL OR (resolved_at IS NOT NULL) = ?2)";
 impl Store {
     /// Adds buffered counter increments in one transaction.
     pub fn add_counts(&self, increments: &[CountIncrement]) -> Result<()> {
@@ -62,7 +66,8 @@ impl Store {
         })
     }
 
-    /// Every "no" vote with a reason or comment (the staff inbox), newest first.
+    /// Every "no" vote with a reason or comment (the staff inbox), newest first: see
+    /// [`INBOX_ITEMS`].
     pub fn inbox(
         &self,
         page: Option<&str>,
@@ -72,10 +77,7 @@ impl Store {
     ) -> Result<Vec<VoteRow>> {
         self.with(|c| {
             let mut statement = c.prepare_cached(&format!(
-                "SELECT {VOTE_COLUMNS} FROM votes
-                 WHERE helpful = 0 AND (reasons <> '' OR comment IS NOT NULL)
-                   AND (?1 IS NULL OR page = ?1)
-                   AND (?2 IS NULL OR (resolved_at IS NOT NULL) = ?2)
+                "SELECT {VOTE_COLUMNS} FROM votes WHERE {INBOX_ITEMS}
                  ORDER BY updated_at DESC, id DESC LIMIT ?3 OFFSET ?4"
             ))?;
             let rows = statement.query_map(params![page, resolved, limit as i64, offset as i64], vote_row)?;
@@ -86,14 +88,9 @@ impl Store {
     /// How many inbox items [`Self::inbox`] would list without a limit.
     pub fn inbox_count(&self, page: Option<&str>, resolved: Option<bool>) -> Result<u64> {
         self.with(|c| {
-            c.query_row(
-                "SELECT COUNT(*) FROM votes
-                 WHERE helpful = 0 AND (reasons <> '' OR comment IS NOT NULL)
-                   AND (?1 IS NULL OR page = ?1)
-                   AND (?2 IS NULL OR (resolved_at IS NOT NULL) = ?2)",
-                params![page, resolved],
-                |row| row.get::<_, i64>(0),
-            )
+            c.query_row(&format!("SELECT COUNT(*) FROM votes WHERE {INBOX_ITEMS}"), params![page, resolved], |row| {
+                row.get::<_, i64>(0)
+            })
             .map(|n| n as u64)
         })
     }
@@ -111,15 +108,7 @@ impl Store {
 
     /// Number of inbox items not yet resolved (for the overview's link).
     pub fn open_inbox_count(&self) -> Result<u64> {
-        self.with(|c| {
-            c.query_row(
-                "SELECT COUNT(*) FROM votes WHERE helpful = 0 AND (reasons <> '' OR comment IS NOT NULL)
-                 AND resolved_at IS NULL",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-        })
+        self.inbox_count(None, Some(false))
     }
 
     /// Every window of votes staff excluded, newest first.

@@ -452,11 +452,15 @@ fn respond_thanks(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(serde_json::json!({ "helpful": helpful, "html": html })));
     }
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(feedback_page(state, target, &fragment)?))
+    feedback_page(state, target, &fragment)
 }
 
-/// The no-JavaScript page around a feedback step.
-fn feedback_page(state: &AppState, target: &FeedbackTarget, fragment: &impl Template) -> Result<String, AppError> {
+/// The no-JavaScript page around a feedback step: one reader's, never stored by caches.
+fn feedback_page(
+    state: &AppState,
+    target: &FeedbackTarget,
+    fragment: &impl Template,
+) -> Result<HttpResponse, AppError> {
     let page_url = target.url.split('#').next().unwrap_or(&target.url);
     let page = FeedbackPage {
         layout: feedback_layout(state),
@@ -466,7 +470,10 @@ fn feedback_page(state: &AppState, target: &FeedbackTarget, fragment: &impl Temp
         noun: if target.key.contains('#') { "question" } else { "article" },
         fragment_html: fragment.render()?,
     };
-    Ok(page.render()?)
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page.render()?))
 }
 
 fn feedback_layout(state: &AppState) -> pages::Layout {
@@ -543,11 +550,7 @@ pub async fn follow_up_page(
     let Some((_, helpful, target)) = ticket_target(&state, &request, &params.ticket).await? else {
         return Ok(refuse(&request, StatusCode::NOT_FOUND, "this feedback link is not valid"));
     };
-    let fragment = follow_up_fragment(&state, &target, helpful, &params.ticket);
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(feedback_page(&state, &target, &fragment)?))
+    feedback_page(&state, &target, &follow_up_fragment(&state, &target, helpful, &params.ticket))
 }
 
 /// `GET /feedback/thanks?ticket=…`: where the no-JavaScript follow-up form lands
@@ -560,11 +563,7 @@ pub async fn thanks_page(
     let Some((_, helpful, target)) = ticket_target(&state, &request, &params.ticket).await? else {
         return Ok(refuse(&request, StatusCode::NOT_FOUND, "this feedback link is not valid"));
     };
-    let fragment = ThanksFragment { helpful, contact_url: contact_url(&target.key) };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(feedback_page(&state, &target, &fragment)?))
+    feedback_page(&state, &target, &ThanksFragment { helpful, contact_url: contact_url(&target.key) })
 }
 
 /// `POST /feedback/details`: ticket, effort, reason (repeatable), comment.

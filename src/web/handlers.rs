@@ -244,14 +244,18 @@ async fn draft_preview(request: &HttpRequest, state: &AppState, library: &Librar
     if super::staff::session(request, state).await?.is_none() {
         return not_found_page(request, state);
     }
-    let article = &library.articles[index];
     let body = article_page(state, library, index, Arrival::Direct, None)?;
+    Ok(draft_response(body, library.articles[index].rendered.embeds))
+}
+
+/// A draft page for the staff member who asked: not for caches, not for search engines.
+fn draft_response(body: String, embeds: bool) -> HttpResponse {
     let response = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Robots-Tag", "noindex"))
         .body(body);
-    Ok(allow_video_players(response, article.rendered.embeds))
+    allow_video_players(response, embeds)
 }
 
 /// The HTML of the article at `index` (a draft shows a banner saying so).
@@ -319,12 +323,7 @@ pub async fn faq(request: HttpRequest, state: web::Data<AppState>, slug: web::Pa
             if super::staff::session(&request, &state).await?.is_some() {
                 let counts = vec![None; draft.questions.len()];
                 let body = faq_page(&state, library, draft, Arrival::Direct, counts)?;
-                let response = HttpResponse::Ok()
-                    .content_type("text/html; charset=utf-8")
-                    .insert_header((header::CACHE_CONTROL, "private, no-store"))
-                    .insert_header(("X-Robots-Tag", "noindex"))
-                    .body(body);
-                return Ok(allow_video_players(response, draft.questions.iter().any(|q| q.answer.embeds)));
+                return Ok(draft_response(body, draft.questions.iter().any(|q| q.answer.embeds)));
             }
         }
         return not_found_page(&request, &state);

@@ -177,7 +177,12 @@ pub async fn page(
         page_number,
         last_page,
         popular,
-        example: version.library.example_searches(1).into_iter().next().map(pages::ExampleSearch::new),
+        // Only the no-results tips show it; finding it walks every article.
+        example: if results.hits.is_empty() {
+            version.library.example_searches(1).into_iter().next().map(pages::ExampleSearch::new)
+        } else {
+            None
+        },
         current_filter: category
             .and_then(|slug| results.categories.iter().find(|c| c.slug == slug))
             .map(|c| c.title.clone()),

@@ -193,7 +193,7 @@ pub async fn mark_reviewed(request: HttpRequest, state: web::Data<AppState>, bod
     let (store, who, target) = (Arc::clone(&state.store), session.email.clone(), key.clone());
     let written = crate::web::blocking(move || {
         let outcome = set_front_matter_value(&source, "reviewed", &today)
-            .and_then(|text| write_if_unchanged(&path, &revision, &text).map(|()| today.clone()));
+            .and_then(|text| write_if_unchanged(&path, &revision, &text));
         if outcome.is_ok() {
             store.audit(
                 &who,
@@ -207,8 +207,8 @@ pub async fn mark_reviewed(request: HttpRequest, state: web::Data<AppState>, bod
     })
     .await?;
     match written {
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("{}#review", detail_url(&key, &choose_period(&PeriodParams::default(), chrono::Utc::now().timestamp())))))
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/staff/page?key={}#review", crate::web::search::encode(&key))))
             .finish()),
         Err(EditError::Changed { .. }) => Ok(HttpResponse::Conflict()
             .content_type("text/plain; charset=utf-8")
