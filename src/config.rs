@@ -31,6 +31,28 @@ pub struct Config {
     pub watch: bool,
     /// Connection handling: body deadline, reverse proxies.
     pub server: ServerConfig,
+    /// Editing pages in the browser.
+    pub editor: EditorConfig,
+}
+
+/// How the browser editor saves.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EditorConfig {
+    /// `auto` (commit each save when the content folder is the top of its own git
+    /// repository), `always` (whenever it is inside one) or `never`.
+    pub git_commits: crate::content::revisions::GitCommits,
+    /// Without git commits: how many earlier versions of each file are kept in the data
+    /// folder.
+    pub keep_versions: usize,
+    /// Largest image an editor may upload, in KB.
+    pub max_image_kb: u64,
+}
+
+impl Default for EditorConfig {
+    fn default() -> Self {
+        Self { git_commits: crate::content::revisions::GitCommits::Auto, keep_versions: 20, max_image_kb: 5 * 1024 }
+    }
 }
 
 /// How Quire treats connections.
@@ -181,6 +203,7 @@ impl Default for Config {
             feedback: FeedbackConfig::default(),
             watch: true,
             server: ServerConfig::default(),
+            editor: EditorConfig::default(),
         }
     }
 }

@@ -107,6 +107,14 @@ impl Site {
         &self.content_dir
     }
 
+    /// `text` rendered as the file `rel` of the current version would be, with what
+    /// `quire check` says about it (the editor's preview). Blocking.
+    pub fn preview(&self, rel: &std::path::Path, text: String) -> content::Preview {
+        let current = self.current();
+        let options = LoadOptions { today: chrono::Utc::now().date_naive(), ..self.options.clone() };
+        content::preview(&current.library, rel, text, &options)
+    }
+
     /// The version to answer a request with.
     pub fn current(&self) -> Arc<SiteVersion> {
         self.current.load_full()

@@ -99,7 +99,116 @@ pub fn load(dir: &Path, options: &LoadOptions<'_>) -> Library {
     let commit_dates = super::history::last_commit_dates(dir);
     let docs = parse_documents(dir, scan.documents, commit_dates.as_deref(), options, &mut diagnostics);
     let placement = place(&docs, &scan.folder_meta);
-    build(docs, placement, scan.media, &snippets, options, diagnostics)
+    build(docs, placement, scan.media, snippets, options, diagnostics)
+}
+
+/// One page of a preview: an article's body, or a FAQ's intro or one answer.
+#[derive(Debug, Clone)]
+pub struct PreviewPart {
+    /// The FAQ question this part answers; `None` for an article or a FAQ's intro.
+    pub question: Option<String>,
+    pub rendered: Rendered,
+}
+
+/// A page rendered from text that is not (yet) in its file, with everything
+/// `quire check` would say about it.
+#[derive(Debug, Clone, Default)]
+pub struct Preview {
+    /// The title from the front matter (empty when it cannot be read).
+    pub title: String,
+    pub parts: Vec<PreviewPart>,
+    /// Problems in this file only, by line.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Where other tools' syntax was rewritten.
+    pub rewrites: Vec<SourceRewrite>,
+}
+
+/// Renders `source` as the file `rel` (content-relative) of `library` would be, with
+/// its links resolved against the other pages: the editor's preview. Costs one page's
+/// render, whatever the size of the help center.
+pub fn preview(library: &Library, rel: &Path, source: String, options: &LoadOptions<'_>) -> Preview {
+    let mut diagnostics = Vec::new();
+    let mut rewrites = Vec::new();
+    let doc = match parse_document(rel, source, options.today) {
+        Ok(doc) => doc,
+        Err((line, message)) => {
+            return Preview { diagnostics: vec![Diagnostic::error(rel, Some(line), message)], ..Preview::default() };
+        }
+    };
+    warn_about_front_matter(&doc, options, &mut diagnostics);
+    let slug = match &doc.front.slug {
+        Some(explicit) => slug::slugify(explicit),
+        None => slug::slugify(&doc.stem),
+    };
+    let taken_by = match doc.front.kind {
+        DocKind::Article => library.article_by_slug.get(&slug).map(|&i| &library.articles[i].source_path),
+        DocKind::Faq => library.faq_by_slug.get(&slug).map(|&i| &library.faqs[i].source_path),
+    };
+    if let Some(other) = taken_by.filter(|other| other.as_path() != rel) {
+        diagnostics.push(Diagnostic::error(
+            rel,
+            None,
+            format!("the address `{slug}` is already used by {}: set another `slug:` or file name", other.display()),
+        ));
+    }
+    let (filled, removed) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let links = DocumentLinks { targets: &library.link_targets, dir: &doc.dir };
+    let sources = PartSources { links: &links, snippets: &library.snippet_library, filled: &filled, removed: &removed };
+    let mut parts = Vec::new();
+    match doc.front.kind {
+        DocKind::Article => {
+            share_image(&doc, &links, &mut diagnostics);
+            let rendered = render_part(
+                &doc,
+                &doc.body,
+                doc.body_first_line,
+                Some(&doc.front.title),
+                &sources,
+                &mut diagnostics,
+                &mut rewrites,
+            );
+            parts.push(PreviewPart { question: None, rendered });
+        }
+        DocKind::Faq => {
+            let (intro, questions) = split_questions(&doc.body, doc.body_first_line);
+            if questions.is_empty() {
+                diagnostics.push(Diagnostic::error(
+                    rel,
+                    Some(doc.body_first_line),
+                    "this FAQ has no questions: write each question as a `## Question?` heading with its answer below",
+                ));
+            }
+            let intro = render_part(
+                &doc,
+                &intro,
+                doc.body_first_line,
+                Some(&doc.front.title),
+                &sources,
+                &mut diagnostics,
+                &mut rewrites,
+            );
+            parts.push(PreviewPart { question: None, rendered: intro });
+            for question in questions {
+                let rendered = render_part(
+                    &doc,
+                    &question.answer_markdown,
+                    question.answer_first_line,
+                    None,
+                    &sources,
+                    &mut diagnostics,
+                    &mut rewrites,
+                );
+                parts.push(PreviewPart { question: Some(question.question), rendered });
+            }
+        }
+    }
+    diagnostics.sort_by_key(|d| d.line);
+    Preview {
+        title: doc.front.title,
+        parts,
+        diagnostics,
+        rewrites: rewrites.into_iter().map(|(_, rewrite)| rewrite).collect(),
+    }
 }
 
 struct Scan {
@@ -417,7 +526,7 @@ fn build(
     docs: Vec<ParsedDoc>,
     placement: Placement,
     media: HashMap<String, PathBuf>,
-    snippets: &SnippetLibrary,
+    snippets: SnippetLibrary,
     options: &LoadOptions<'_>,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Library {
@@ -467,7 +576,7 @@ fn build(
         let (category, section) = placement.of_doc[i];
         warn_about_front_matter(&doc, options, &mut diagnostics);
         let links = DocumentLinks { targets: &targets, dir: &doc.dir };
-        let links = PartSources { links: &links, snippets, filled: &filled, removed: &removed };
+        let links = PartSources { links: &links, snippets: &snippets, filled: &filled, removed: &removed };
         if let Some(slug) = article_slugs.get(&i) {
             let rendered = render_part(
                 &doc,
@@ -569,6 +678,8 @@ fn build(
     library.rewrites = rewrites;
     library.snippets_filled = filled.get();
     library.template_tags_removed = removed.get();
+    library.link_targets = targets;
+    library.snippet_library = snippets;
     library
 }
 

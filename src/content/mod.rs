@@ -7,14 +7,17 @@
 //! about HTTP or search.
 
 pub mod diagnostics;
+pub mod diff;
 pub mod edit;
 pub mod faq;
 pub mod front_matter;
 pub mod history;
+pub mod images;
 mod links;
 mod loader;
 pub mod markdown;
 pub mod preprocess;
+pub mod revisions;
 pub mod sanitize;
 pub mod snippets;
 
@@ -26,7 +29,7 @@ use chrono::NaiveDate;
 
 pub use diagnostics::{Diagnostic, Severity};
 pub use links::{legacy_article_id, media_url};
-pub use loader::{load, LoadOptions, DEFAULT_MAX_FILE_BYTES};
+pub use loader::{load, preview, LoadOptions, Preview, PreviewPart, DEFAULT_MAX_FILE_BYTES};
 pub use markdown::{Rendered, TocEntry};
 pub use preprocess::{MdxMode, RewriteRule, SourceRewrite};
 pub use sanitize::sanitize;
@@ -175,6 +178,10 @@ pub struct Library {
     alias_to_slug: HashMap<String, String>,
     legacy_id_to_url: HashMap<String, String>,
     media: HashMap<String, PathBuf>,
+    /// What links may point at, and the snippets pages may use: kept so one edited
+    /// page can be previewed against the rest without loading the folder again.
+    link_targets: links::LinkTargets,
+    snippet_library: snippets::SnippetLibrary,
     /// Each article's related articles (indexes, best first), worked out on its first
     /// render: scoring every article of a 10,000-article library was most of a render.
     related_of: OnceLock<Vec<OnceLock<Vec<usize>>>>,

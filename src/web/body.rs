@@ -9,6 +9,18 @@ use futures_core::Stream;
 
 /// The largest request body Quire takes: every form it serves is a few fields.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The editor's forms carry a whole page (up to `check.max_file_kb`, twice: the text
+/// and the version it was made from) or an image.
+pub const MAX_EDITOR_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The largest body taken for a request to `path`.
+pub fn limit_for(path: &str) -> usize {
+    if path.starts_with("/staff/edit") || path == "/staff/restore" {
+        MAX_EDITOR_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
 
 /// Reads a request's body within `deadline` (at most [`MAX_BODY_BYTES`]) and
 /// hands the request on with the body in memory. A client that trickles its body gets
@@ -20,12 +32,13 @@ pub async fn read_in_time(mut request: ServiceRequest, deadline: Duration) -> Re
     if !has_body {
         return Ok(request);
     }
+    let limit = limit_for(request.path());
     let mut payload = request.take_payload();
     let read = actix_web::rt::time::timeout(deadline, async move {
         let mut body = web::BytesMut::new();
         while let Some(chunk) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut payload).poll_next(cx)).await {
             let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
+            if body.len() + chunk.len() > limit {
                 return Err(StatusCode::PAYLOAD_TOO_LARGE);
             }
             body.extend_from_slice(&chunk);
@@ -45,11 +58,9 @@ pub async fn read_in_time(mut request: ServiceRequest, deadline: Duration) -> Re
             request.set_payload(Payload::from(body));
             Ok(request)
         }
-        Ok(Err(StatusCode::PAYLOAD_TOO_LARGE)) => Err(refuse(
-            request,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("the form is larger than {} KB", MAX_BODY_BYTES / 1024),
-        )),
+        Ok(Err(StatusCode::PAYLOAD_TOO_LARGE)) => {
+            Err(refuse(request, StatusCode::PAYLOAD_TOO_LARGE, &format!("the form is larger than {} KB", limit / 1024)))
+        }
         Ok(Err(status)) => Err(refuse(request, status, "the request body could not be read")),
         Err(_) => {
             tracing::info!(path = request.path(), "request body not received in time: 408");

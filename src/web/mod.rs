@@ -13,6 +13,7 @@ mod charts;
 mod client;
 mod compress;
 mod dashboard;
+mod editor;
 mod export;
 mod feedback;
 mod feeds;
@@ -110,6 +111,10 @@ pub struct AppState {
     pub results_cache: quick_cache::sync::Cache<String, Arc<crate::search::SearchResults>, ResultsWeight>,
     /// What search learned from votes, refreshed in the background.
     pub learned: Arc<arc_swap::ArcSwap<crate::feedback::learning::Learned>>,
+    /// Where the editor's saves are recorded (git commits or copies in the data folder).
+    pub revisions: crate::content::revisions::Revisions,
+    /// Largest image the editor takes.
+    pub max_image_bytes: usize,
 }
 
 /// Search API answers expected in the cache (each a few KB).
@@ -166,6 +171,13 @@ pub fn build_state(config: &Config, site: Arc<Site>, bound: SocketAddr) -> anyho
         staff_session_hours: config.feedback.staff_session_hours.clamp(1, 24 * 30),
         stale_after_days: config.check.stale_after_days,
         learned,
+        revisions: crate::content::revisions::Revisions::for_content(
+            &config.content,
+            &config.data,
+            config.editor.git_commits,
+            config.editor.keep_versions,
+        ),
+        max_image_bytes: usize::try_from(config.editor.max_image_kb.saturating_mul(1024)).unwrap_or(usize::MAX),
         pages: PageCache::default(),
         api_cache: quick_cache::sync::Cache::with_weighter(API_CACHE_ENTRIES, API_CACHE_BYTES, AnswerWeight),
         results_cache: quick_cache::sync::Cache::with_weighter(API_CACHE_ENTRIES, RESULTS_CACHE_BYTES, ResultsWeight),
@@ -328,5 +340,15 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/staff/audit", read().to(dashboard::audit_log))
         .route("/staff/reviewed", web::post().to(dashboard::mark_reviewed))
         .route("/staff/export/metrics.csv", read().to(dashboard::export_metrics))
-        .route("/staff/api/metrics", read().to(dashboard::api_metrics));
+        .route("/staff/api/metrics", read().to(dashboard::api_metrics))
+        .route("/staff/edit", read().to(editor::edit_form))
+        .route("/staff/new", read().to(editor::new_form))
+        .route("/staff/history", read().to(editor::history));
+    // The editor's forms carry a whole page or an image.
+    let editor_body = || web::PayloadConfig::new(body::MAX_EDITOR_BODY_BYTES);
+    config
+        .service(web::resource("/staff/edit").app_data(editor_body()).route(web::post().to(editor::submit)))
+        .service(web::resource("/staff/edit/preview").app_data(editor_body()).route(web::post().to(editor::preview)))
+        .service(web::resource("/staff/edit/image").app_data(editor_body()).route(web::post().to(editor::upload_image)))
+        .service(web::resource("/staff/restore").app_data(editor_body()).route(web::post().to(editor::restore)));
 }

@@ -544,6 +544,12 @@ fn frame(session: &StaffSession, chosen: &Chosen, path: &'static str, current: &
     }
 }
 
+/// The staff navigation for a page outside the dashboard's periods (the editor).
+pub fn staff_frame(session: &StaffSession, path: &'static str, current: &'static str) -> StaffFrame {
+    let chosen = choose_period(&PeriodParams::default(), chrono::Utc::now().timestamp());
+    frame(session, &chosen, path, current)
+}
+
 fn staff_html(template: &impl Template) -> PageResult {
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
