@@ -724,3 +724,86 @@ async fn a_video_embed_loads_its_player_only_when_asked() {
     assert_eq!(c.current_url().await.expect("url").path(), "/articles/video-tour", "played in place");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn staff_edit_an_article_with_a_live_preview_and_publish_it() {
+    let Some(browser) = Browser::start().await else { return };
+    let content = common::copy_of_sample_content();
+    let server = Server::start(content.path());
+    server.add_staff_with_role("ann@example.com", "correct horse battery", "editor");
+    let c = &browser.client;
+    c.goto(&server.url("/staff/edit?path=getting-started/what-is-quire.md")).await.expect("editor");
+    c.find(Locator::Css("#login-email")).await.expect("email").send_keys("ann@example.com").await.expect("type");
+    let password = c.find(Locator::Css("#login-password")).await.expect("password");
+    password.send_keys("correct horse battery").await.expect("type");
+    password.send_keys(&Key::Enter.to_string()).await.expect("submit");
+    let body = c.wait().for_element(Locator::Css("#ed-body")).await.expect("the editor");
+    // With JavaScript the formatting toolbar shows.
+    let toolbar_shown =
+        c.execute("return !document.querySelector('.editor-toolbar').hidden;", vec![]).await.expect("toolbar");
+    assert_eq!(toolbar_shown.as_bool(), Some(true));
+
+    // Typing updates the preview (rendered by the server) and the checks.
+    c.execute(
+        "const b = document.getElementById('ed-body'); b.focus(); b.setSelectionRange(b.value.length, b.value.length);",
+        vec![],
+    )
+    .await
+    .expect("to the end");
+    body.send_keys("\nA sentence typed in the browser. See [this](missing-page.md).").await.expect("type");
+    c.wait()
+        .for_element(Locator::XPath("//*[@id='editor-preview'][contains(., 'A sentence typed in the browser.')]"))
+        .await
+        .expect("the preview follows the text");
+    let finding = c
+        .wait()
+        .for_element(Locator::XPath("//*[@id='editor-findings']/li[contains(., 'missing-page.md')]"))
+        .await
+        .expect("the broken link is reported");
+    let finding = finding.text().await.expect("text");
+    let file = std::fs::read_to_string(content.path().join("getting-started/what-is-quire.md")).expect("read");
+    // The text ends with a line break, and the typing starts with one: a blank line, then this.
+    let line = file.lines().count() + 2;
+    assert!(finding.contains(&format!("line {line}")), "at the line it will have in the file: {finding}");
+    // Ctrl+B makes the selection bold.
+    c.execute("const b = document.getElementById('ed-body'); const at = b.value.indexOf('typed'); b.setSelectionRange(at, at + 5);", vec![])
+        .await
+        .expect("select");
+    body.send_keys(&format!("{}b{}", Key::Control, Key::Control)).await.expect("ctrl+b");
+    c.wait()
+        .for_element(Locator::XPath("//*[@id='editor-preview']//strong[. = 'typed']"))
+        .await
+        .expect("bold in the preview");
+    assert_clean_console(&browser, "editor").await;
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe on the editor: {violations:#?}");
+    }
+    browser.screenshot("staff-editor").await;
+
+    // Fix the link and publish: the public page shows the new text within 2 s.
+    c.execute(
+        "const b = document.getElementById('ed-body'); b.value = b.value.replace(' See [this](missing-page.md).', '');",
+        vec![],
+    )
+    .await
+    .expect("fix");
+    c.find(Locator::Css("button[value=publish]")).await.expect("publish").click().await.expect("click");
+    c.wait()
+        .for_element(Locator::XPath("//*[@id='editor-status'][contains(., 'Saved and published')]"))
+        .await
+        .expect("saved");
+    let saved_at = std::time::Instant::now();
+    let mut public = String::new();
+    while saved_at.elapsed() < std::time::Duration::from_secs(2) {
+        public = reqwest::get(server.url("/articles/what-is-quire")).await.expect("get").text().await.expect("body");
+        if public.contains("A sentence <strong>typed</strong> in the browser.") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(public.contains("A sentence <strong>typed</strong> in the browser."), "live within 2 s");
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe after saving: {violations:#?}");
+    }
+    browser.close().await;
+}

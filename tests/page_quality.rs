@@ -85,6 +85,10 @@ async fn every_page_type_is_valid_html() {
         ("staff-inbox-notice", "/staff/inbox?status=all&done=1&action=resolve&next=0"),
         ("staff-learning", "/staff/learning"),
         ("staff-audit", "/staff/audit"),
+        ("staff-edit", "/staff/edit?path=getting-started/what-is-quire.md"),
+        ("staff-edit-faq", "/staff/edit?path=Troubleshooting%20%26%20FAQ/faq.md"),
+        ("staff-new", "/staff/new?folder=getting-started"),
+        ("staff-history", "/staff/history?path=getting-started/what-is-quire.md"),
     ] {
         let response =
             client.get(server.url(path)).header(reqwest::header::COOKIE, &session).send().await.expect("get");

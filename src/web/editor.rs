@@ -393,7 +393,7 @@ async fn editor_page(
     let title = if draft.is_new() { "New page".to_string() } else { format!("Edit: {}", draft.title) };
     let page = EditorPage {
         layout: staff_layout(state, "/staff/edit", &title),
-        frame: staff_frame(session, "/staff/edit", "editor"),
+        frame: staff_frame(session, "/staff/edit", if draft.is_new() { "new" } else { "editor" }),
         editor_js: super::assets::url("editor.js"),
         editor_css: super::assets::url("editor.css"),
         folders: if draft.is_new() { content_folders(state, &draft.folder) } else { Vec::new() },
