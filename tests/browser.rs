@@ -807,3 +807,111 @@ async fn staff_edit_an_article_with_a_live_preview_and_publish_it() {
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn staff_create_a_page_with_an_image_meet_a_conflict_and_viewers_are_refused() {
+    let Some(browser) = Browser::start().await else { return };
+    let content = common::copy_of_sample_content();
+    let server = Server::start(content.path());
+    server.add_staff("ann@example.com", "correct horse battery"); // the first account: admin
+    server.add_staff_with_role("vic@example.com", "correct horse battery", "viewer");
+    let c = &browser.client;
+    let sign_in = |email: &'static str| async move {
+        c.find(Locator::Css("#login-email")).await.expect("email").send_keys(email).await.expect("type");
+        let password = c.find(Locator::Css("#login-password")).await.expect("password");
+        password.send_keys("correct horse battery").await.expect("type");
+        password.send_keys(&Key::Enter.to_string()).await.expect("submit");
+    };
+
+    // A new page, from the staff menu, with an image chosen through the toolbar's file input.
+    c.goto(&server.url("/staff/new?folder=getting-started")).await.expect("new");
+    sign_in("ann@example.com").await;
+    c.wait().for_element(Locator::Css("#ed-title")).await.expect("the editor");
+    c.find(Locator::Css("#ed-title")).await.expect("title").send_keys("Pay with PayPal").await.expect("type");
+    let body = c.find(Locator::Css("#ed-body")).await.expect("body");
+    body.clear().await.expect("clear");
+    body.send_keys("Choose PayPal at checkout.\n").await.expect("type");
+    let picture = content.path().join("screenshot.png");
+    image::RgbImage::new(4, 3).save(&picture).expect("png");
+    c.find(Locator::Css("#ed-image"))
+        .await
+        .expect("file input")
+        .send_keys(picture.to_str().expect("path"))
+        .await
+        .expect("choose");
+    c.wait()
+        .for_element(Locator::XPath("//*[@id='editor-status'][contains(., 'Image added')]"))
+        .await
+        .expect("uploaded");
+    c.wait()
+        .for_element(Locator::XPath("//*[@id='editor-preview']//img[contains(@src, 'screenshot.png')]"))
+        .await
+        .expect("the picture in the preview");
+    assert!(content.path().join("getting-started/screenshot.png").is_file());
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe on a new page: {violations:#?}");
+    }
+    c.find(Locator::Css("button[value=draft]")).await.expect("save draft").click().await.expect("click");
+    c.wait()
+        .for_element(Locator::XPath("//*[@id='editor-status'][contains(., 'created as a draft')]"))
+        .await
+        .expect("created");
+    assert_eq!(reqwest::get(server.url("/articles/pay-with-paypal")).await.expect("get").status(), 404, "a draft");
+    c.find(Locator::Css("button[value=publish]")).await.expect("publish").click().await.expect("click");
+    c.wait()
+        .for_element(Locator::XPath("//*[@id='editor-status'][contains(., 'Saved and published')]"))
+        .await
+        .expect("published");
+    let published = common::eventually(std::time::Duration::from_secs(2), || async {
+        let response = reqwest::get(server.url("/articles/pay-with-paypal")).await.expect("get");
+        response.status() == 200 && response.text().await.expect("body").contains("screenshot.png")
+    })
+    .await;
+    assert!(published, "public within 2 s, with the picture");
+
+    // Someone changes the file while the editor is open: the save shows both versions.
+    let file = content.path().join("getting-started/pay-with-paypal.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, text.replace("Choose PayPal at checkout.", "Choose PayPal when you pay.")).expect("write");
+    let body = c.find(Locator::Css("#ed-body")).await.expect("body");
+    body.send_keys("It takes a minute.\n").await.expect("type");
+    c.find(Locator::Css("button[value=publish]")).await.expect("publish").click().await.expect("click");
+    c.wait().for_element(Locator::Css("table.diff")).await.expect("the comparison");
+    let notice = c.find(Locator::Css("#editor-status")).await.expect("status").text().await.expect("text");
+    assert!(notice.contains("Nothing was overwritten"), "{notice}");
+    let merged: String = c
+        .execute("return document.getElementById('ed-body').value;", vec![])
+        .await
+        .expect("value")
+        .as_str()
+        .expect("text")
+        .to_string();
+    assert!(merged.contains("when you pay") && merged.contains("It takes a minute."), "{merged}");
+    if let Some(violations) = browser.axe_violations().await {
+        assert!(violations.is_empty(), "axe on the conflict: {violations:#?}");
+    }
+    browser.screenshot("staff-editor-conflict").await;
+    // The refused save is answered 409 (Conflict), which Chromium logs; nothing else.
+    let errors = browser.console_errors().await;
+    assert!(errors.iter().all(|e| e.contains("409")), "{errors:#?}");
+
+    // The history and the accounts page.
+    for path in ["/staff/history?path=getting-started/pay-with-paypal.md", "/staff/accounts"] {
+        c.goto(&server.url(path)).await.expect("page");
+        assert_clean_console(&browser, path).await;
+        if let Some(violations) = browser.axe_violations().await {
+            assert!(violations.is_empty(), "axe on {path}: {violations:#?}");
+        }
+    }
+
+    // A viewer is refused the editor.
+    c.delete_all_cookies().await.expect("sign out");
+    c.goto(&server.url("/staff/edit?path=getting-started/pay-with-paypal.md")).await.expect("editor");
+    sign_in("vic@example.com").await;
+    c.wait()
+        .for_element(Locator::XPath("//*[contains(., 'can read the dashboard but not edit pages')]"))
+        .await
+        .expect("refused");
+    assert!(c.find(Locator::Css("#ed-body")).await.is_err(), "no editor for a viewer");
+    browser.close().await;
+}

@@ -89,6 +89,7 @@ async fn every_page_type_is_valid_html() {
         ("staff-edit-faq", "/staff/edit?path=Troubleshooting%20%26%20FAQ/faq.md"),
         ("staff-new", "/staff/new?folder=getting-started"),
         ("staff-history", "/staff/history?path=getting-started/what-is-quire.md"),
+        ("staff-accounts", "/staff/accounts"),
     ] {
         let response =
             client.get(server.url(path)).header(reqwest::header::COOKIE, &session).send().await.expect("get");

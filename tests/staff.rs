@@ -784,3 +784,109 @@ async fn marking_an_article_reviewed_changes_only_that_line_and_never_overwrites
     let audit = get(&client, &server, "/staff/audit", &cookie).await.text().await.expect("body");
     assert!(audit.contains("content.reviewed") && audit.contains(&format!("reviewed: {today}")), "{audit}");
 }
+
+#[tokio::test]
+async fn admins_invite_change_disable_and_reset_accounts_in_the_browser() {
+    let server = Server::start_with_config(&sample_content(), CONFIG);
+    server.add_staff("ann@example.com", PASSWORD); // the first account: admin
+    server.add_staff_with_role("eve@example.com", PASSWORD, "editor");
+    let client = raw_client();
+    let editor = session_of(&client, &server, "eve@example.com").await;
+    assert_eq!(get(&client, &server, "/staff/accounts", &editor).await.status(), 403, "admins only");
+    let admin = session_of(&client, &server, "ann@example.com").await;
+    let page = get(&client, &server, "/staff/accounts", &admin).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.expect("body");
+    assert!(page.contains("eve@example.com") && page.contains("Invite someone"));
+    let csrf = hidden(&page, "csrf");
+    let post = |body: String| form(&client, &server, "/staff/accounts", body).header(header::COOKIE, &admin).send();
+
+    // Refused by an editor even with a token.
+    let forged = form(
+        &client,
+        &server,
+        "/staff/accounts",
+        format!("csrf={csrf}&action=invite&email=x%40example.com&role=admin"),
+    )
+    .header(header::COOKIE, &editor)
+    .send()
+    .await
+    .expect("post");
+    assert_eq!(forged.status(), 403);
+
+    // Invite: a one-time link, shown once.
+    let invited = post(format!("csrf={csrf}&action=invite&email=Zoe%40Example.com&role=viewer")).await.expect("post");
+    assert_eq!(invited.status(), 200);
+    let invited = invited.text().await.expect("body");
+    let link = invited.split(r#"<code class="password-link">"#).nth(1).expect("link").split('<').next().expect("end");
+    let path = link.trim_start_matches(&server.base).replace("&amp;", "&");
+    assert!(path.starts_with("/staff/password?token="), "{path}");
+    assert!(
+        !get(&client, &server, "/staff/accounts", &admin).await.text().await.expect("body").contains(&path),
+        "once"
+    );
+    let again = post(format!("csrf={csrf}&action=invite&email=zoe%40example.com&role=viewer")).await.expect("post");
+    assert_eq!(again.status(), 422, "an account is invited once");
+
+    // The invited person chooses a password through the link, once.
+    let form_page = get(&client, &server, &path, "").await;
+    assert_eq!(form_page.status(), 200);
+    assert!(form_page.text().await.expect("body").contains("zoe@example.com"));
+    let token = path.trim_start_matches("/staff/password?token=");
+    let short = form(&client, &server, "/staff/password", format!("token={token}&password=short&confirm=short"));
+    assert_eq!(short.send().await.expect("post").status(), 422);
+    let set = form(
+        &client,
+        &server,
+        "/staff/password",
+        format!("token={token}&password=zoe+is+here+now&confirm=zoe+is+here+now"),
+    );
+    assert_eq!(set.send().await.expect("post").status(), 303);
+    let reuse = form(
+        &client,
+        &server,
+        "/staff/password",
+        format!("token={token}&password=another+one+1&confirm=another+one+1"),
+    );
+    assert_eq!(reuse.send().await.expect("post").status(), 404, "the link is used up");
+    let zoe = sign_in(&client, &server, "zoe@example.com", "zoe is here now").await;
+    assert_eq!(zoe.status(), 303, "signed in with the chosen password");
+    let zoe = pair(&set_cookie(&zoe, "quire_staff").expect("session"));
+    let overview = get(&client, &server, "/staff", &zoe).await.text().await.expect("body");
+    assert!(overview.contains("(viewer)"), "with the role given");
+
+    // Disable: signed out at once, cannot sign in.
+    let disabled = post(format!("csrf={csrf}&action=update&email=zoe%40example.com&role=viewer&disabled=true")).await;
+    assert_eq!(disabled.expect("post").status(), 200);
+    assert_eq!(get(&client, &server, "/staff", &zoe).await.status(), 303, "the session ended");
+    assert_eq!(sign_in(&client, &server, "zoe@example.com", "zoe is here now").await.status(), 401);
+
+    // Reset eve's password: her session ends, her old password stops working, the link sets a new one.
+    let reset = post(format!("csrf={csrf}&action=reset&email=eve%40example.com")).await.expect("post");
+    let reset = reset.text().await.expect("body");
+    let link = reset.split(r#"<code class="password-link">"#).nth(1).expect("link").split('<').next().expect("end");
+    assert_eq!(get(&client, &server, "/staff", &editor).await.status(), 303);
+    assert_eq!(sign_in(&client, &server, "eve@example.com", PASSWORD).await.status(), 401);
+    let token = link.split("token=").nth(1).expect("token");
+    let set = form(
+        &client,
+        &server,
+        "/staff/password",
+        format!("token={token}&password=eve+again+now&confirm=eve+again+now"),
+    );
+    assert_eq!(set.send().await.expect("post").status(), 303);
+    assert_eq!(sign_in(&client, &server, "eve@example.com", "eve again now").await.status(), 303);
+
+    // The last admin stays an admin; nobody disables themselves.
+    let demote = post(format!("csrf={csrf}&action=update&email=ann%40example.com&role=editor")).await.expect("post");
+    assert_eq!(demote.status(), 422);
+    assert!(demote.text().await.expect("body").contains("at least one active admin"));
+    let own = post(format!("csrf={csrf}&action=update&email=ann%40example.com&role=admin&disabled=true")).await;
+    assert_eq!(own.expect("post").status(), 422);
+
+    // All of it is in the audit log.
+    let audit = get(&client, &server, "/staff/audit", &admin).await.text().await.expect("body");
+    for action in ["staff.invite", "staff.password_set", "staff.update", "staff.reset_password"] {
+        assert!(audit.contains(action), "{action} in {audit}");
+    }
+}

@@ -144,6 +144,16 @@ fn migrations() -> Migrations<'static> {
              );
              CREATE INDEX audit_log_at ON audit_log (at);",
         ),
+        // 10: accounts admins manage in the browser: disabled accounts, and one-time
+        // links to set a password (an invitation, or a reset).
+        M::up(
+            "ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+             CREATE TABLE staff_password_links (
+                token_hash TEXT PRIMARY KEY,
+                staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+                expires_at INTEGER NOT NULL
+             );",
+        ),
     ])
 }
 

@@ -105,7 +105,9 @@ impl Store {
 
     pub fn staff_by_email(&self, email: &str) -> Result<Option<StaffAccount>> {
         self.with(|c| {
-            c.query_row("SELECT id, email, password_hash, role FROM staff WHERE email = ?1", [email], |row| {
+            // A disabled account cannot sign in: it is not found.
+            let query = "SELECT id, email, password_hash, role FROM staff WHERE email = ?1 AND disabled = 0";
+            c.query_row(query, [email], |row| {
                 Ok(StaffAccount {
                     id: row.get(0)?,
                     email: row.get(1)?,
@@ -177,7 +179,7 @@ impl Store {
         self.with(|c| {
             c.query_row(
                 "SELECT s.staff_id, a.email, s.csrf, a.role FROM staff_sessions s JOIN staff a ON a.id = s.staff_id
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.disabled = 0",
                 params![token_hash, now],
                 |row| {
                     Ok(StaffSession {
@@ -244,5 +246,161 @@ mod tests {
             (log[0].staff_email.as_str(), log[0].action.as_str(), log[0].target.as_str()),
             ("ann@example.com", "inbox.resolve", "vote 7")
         );
+    }
+}
+
+/// A staff account as the accounts page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Whether a password is set (an invited account has none until the link is used).
+    pub has_password: bool,
+    pub created_at: i64,
+}
+
+/// Why an account change was refused, in words for the admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRefusal(pub String);
+
+impl Store {
+    /// Every account, by email.
+    pub fn staff_accounts(&self) -> Result<Vec<AccountSummary>> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare("SELECT email, role, disabled, password_hash <> '', created_at FROM staff ORDER BY email")?;
+            let rows = statement.query_map([], |row| {
+                Ok(AccountSummary {
+                    email: row.get(0)?,
+                    role: role_column(row, 1)?,
+                    disabled: row.get(2)?,
+                    has_password: row.get(3)?,
+                    created_at: row.get(4)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Creates an account without a password and a link (by its token's hash) to set
+    /// one, valid until `expires_at`.
+    pub fn invite_staff(
+        &self,
+        email: &str,
+        role: Role,
+        link_hash: &str,
+        expires_at: i64,
+        at: i64,
+    ) -> Result<Result<(), AccountRefusal>> {
+        self.with(|c| {
+            let exists: bool =
+                c.query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE email = ?1)", [email], |r| r.get(0))?;
+            if exists {
+                return Ok(Err(AccountRefusal(format!("{email} already has an account: reset its password instead"))));
+            }
+            // `with` runs this in one transaction: both rows or neither.
+            c.execute(
+                "INSERT INTO staff (email, password_hash, created_at, role) VALUES (?1, '', ?2, ?3)",
+                params![email, at, role.as_str()],
+            )?;
+            let id = c.last_insert_rowid();
+            c.execute(
+                "INSERT INTO staff_password_links (token_hash, staff_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![link_hash, id, expires_at],
+            )?;
+            Ok(Ok(()))
+        })
+    }
+
+    /// Makes a new link to set the password of `email`; the old password stops working
+    /// and its sessions end.
+    pub fn reset_staff_password(
+        &self,
+        email: &str,
+        link_hash: &str,
+        expires_at: i64,
+    ) -> Result<Result<(), AccountRefusal>> {
+        self.with(|c| {
+            let Some(id) =
+                c.query_row("SELECT id FROM staff WHERE email = ?1", [email], |r| r.get::<_, i64>(0)).optional()?
+            else {
+                return Ok(Err(AccountRefusal(format!("there is no account {email}"))));
+            };
+            c.execute("UPDATE staff SET password_hash = '' WHERE id = ?1", [id])?;
+            c.execute("DELETE FROM staff_sessions WHERE staff_id = ?1", [id])?;
+            c.execute("DELETE FROM staff_password_links WHERE staff_id = ?1", [id])?;
+            c.execute(
+                "INSERT INTO staff_password_links (token_hash, staff_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![link_hash, id, expires_at],
+            )?;
+            Ok(Ok(()))
+        })
+    }
+
+    /// The account a password link is for, if it is still valid.
+    pub fn password_link(&self, link_hash: &str, now: i64) -> Result<Option<String>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT a.email FROM staff_password_links l JOIN staff a ON a.id = l.staff_id
+                 WHERE l.token_hash = ?1 AND l.expires_at > ?2 AND a.disabled = 0",
+                params![link_hash, now],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Sets the password through a valid link, which is then used up; the account's
+    /// email, or `None` when the link is unknown or expired.
+    pub fn use_password_link(&self, link_hash: &str, password_hash: &str, now: i64) -> Result<Option<String>> {
+        self.with(|c| {
+            let found: Option<(i64, String)> = c
+                .query_row(
+                    "SELECT a.id, a.email FROM staff_password_links l JOIN staff a ON a.id = l.staff_id
+                     WHERE l.token_hash = ?1 AND l.expires_at > ?2 AND a.disabled = 0",
+                    params![link_hash, now],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((id, email)) = found else {
+                return Ok(None);
+            };
+            c.execute("UPDATE staff SET password_hash = ?1 WHERE id = ?2", params![password_hash, id])?;
+            c.execute("DELETE FROM staff_password_links WHERE staff_id = ?1", [id])?;
+            c.execute("DELETE FROM staff_sessions WHERE staff_id = ?1", [id])?;
+            Ok(Some(email))
+        })
+    }
+
+    /// Changes an account's role or turns it off (its sessions end) or on. The last
+    /// active admin is never demoted or disabled, so the site keeps one.
+    pub fn update_staff(&self, email: &str, role: Role, disabled: bool) -> Result<Result<(), AccountRefusal>> {
+        self.with(|c| {
+            let exists: bool =
+                c.query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE email = ?1)", [email], |r| r.get(0))?;
+            if !exists {
+                return Ok(Err(AccountRefusal(format!("there is no account {email}"))));
+            }
+            let other_admins: i64 = c.query_row(
+                "SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0 AND email <> ?1",
+                [email],
+                |r| r.get(0),
+            )?;
+            if other_admins == 0 && (role != Role::Admin || disabled) {
+                return Ok(Err(AccountRefusal("the help center needs at least one active admin".into())));
+            }
+            c.execute(
+                "UPDATE staff SET role = ?2, disabled = ?3 WHERE email = ?1",
+                params![email, role.as_str(), disabled],
+            )?;
+            if disabled {
+                c.execute(
+                    "DELETE FROM staff_sessions WHERE staff_id = (SELECT id FROM staff WHERE email = ?1)",
+                    [email],
+                )?;
+            }
+            Ok(Ok(()))
+        })
     }
 }

@@ -6,6 +6,7 @@
 //! looks one thing up in the library, fills a page struct and renders it
 //! ([`response::html`] adds the ETag and answers 304 when it matches).
 
+mod accounts;
 mod assets;
 mod body;
 mod cache;
@@ -343,7 +344,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/staff/api/metrics", read().to(dashboard::api_metrics))
         .route("/staff/edit", read().to(editor::edit_form))
         .route("/staff/new", read().to(editor::new_form))
-        .route("/staff/history", read().to(editor::history));
+        .route("/staff/history", read().to(editor::history))
+        .route("/staff/accounts", read().to(accounts::accounts))
+        .route("/staff/accounts", web::post().to(accounts::change_account))
+        .route("/staff/password", read().to(accounts::password_form))
+        .route("/staff/password", web::post().to(accounts::set_password));
     // The editor's forms carry a whole page or an image.
     let editor_body = || web::PayloadConfig::new(body::MAX_EDITOR_BODY_BYTES);
     config
