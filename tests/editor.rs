@@ -542,3 +542,42 @@ async fn a_server_killed_while_saving_leaves_the_old_or_the_new_file_never_half(
         now.starts_with("---\n") && now.ends_with("A long paragraph of help text.\n") && now.contains("Version two.");
     assert!(now == old || complete_new, "the file is whole: {} bytes", now.len());
 }
+
+#[tokio::test]
+async fn a_page_moved_to_another_folder_keeps_its_address_and_its_history() {
+    let Some(content) = content_in_git() else { return };
+    let editor = Editor::start(content.path(), "editor").await;
+    let (_, page) = editor.get(&format!("/staff/edit?path={ARTICLE}")).await;
+    assert!(page.contains(r#"<option value="getting-started" selected>"#), "its folder is chosen");
+    let mut fields = editor_fields(&page);
+    fields.push(("folder".into(), "writing-articles/basics".into()));
+    fields.push(("action".into(), "publish".into()));
+    let moved = editor.post("/staff/edit", &fields).await;
+    assert_eq!(moved.status(), 303);
+    let location = moved.headers()[header::LOCATION].to_str().expect("location").to_string();
+    assert!(location.starts_with("/staff/edit?path=writing-articles/basics/what-is-quire.md"), "{location}");
+    assert!(!content.path().join(ARTICLE).exists(), "the old file is gone");
+    assert!(content.path().join("writing-articles/basics/what-is-quire.md").is_file());
+    // One commit holds the move, and nothing is left uncommitted.
+    let changed = git(content.path(), &["show", "--name-status", "--format=%an", "HEAD"]).expect("show");
+    assert!(changed.starts_with("ann"), "{changed}");
+    assert!(changed.contains("getting-started/what-is-quire.md"), "{changed}");
+    assert_eq!(git(content.path(), &["status", "--porcelain"]).expect("status").trim(), "");
+    // Same address, now under the other category.
+    let listed = common::eventually(Duration::from_secs(3), || async {
+        let page = reqwest::get(editor.server.url("/categories/writing-articles")).await.expect("get");
+        page.text().await.is_ok_and(|page| page.contains("/articles/what-is-quire"))
+    })
+    .await;
+    assert!(listed, "listed in its new category");
+    assert_eq!(reqwest::get(editor.server.url("/articles/what-is-quire")).await.expect("get").status(), 200);
+    // A page cannot be moved onto another page's file.
+    let (_, page) = editor.get("/staff/edit?path=writing-articles/basics/what-is-quire.md").await;
+    std::fs::write(content.path().join("getting-started/what-is-quire.md"), "---\ntitle: Another\n---\nx\n")
+        .expect("write");
+    let mut fields = editor_fields(&page);
+    fields.push(("folder".into(), "getting-started".into()));
+    fields.push(("action".into(), "publish".into()));
+    assert_eq!(editor.post("/staff/edit", &fields).await.status(), 409);
+    assert!(content.path().join("writing-articles/basics/what-is-quire.md").is_file(), "nothing moved");
+}

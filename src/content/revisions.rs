@@ -71,14 +71,27 @@ impl Revisions {
         matches!(self, Revisions::Git { .. })
     }
 
-    /// Records `text`, just written to `rel` (content-relative), as a new version.
-    /// Returns the version's id, or why it could not be recorded.
-    pub fn record(&self, rel: &Path, text: &str, author: &Author<'_>, message: &str) -> Result<String, String> {
+    /// Records `text`, just written to `rel` (content-relative), as a new version;
+    /// `moved_from` is the file's previous place when it was moved. Returns the
+    /// version's id, or why it could not be recorded.
+    pub fn record(
+        &self,
+        rel: &Path,
+        moved_from: Option<&Path>,
+        text: &str,
+        author: &Author<'_>,
+        message: &str,
+    ) -> Result<String, String> {
         let message = if message.trim().is_empty() { "Edit in the browser" } else { message.trim() };
         match self {
             Revisions::Git { content_dir } => {
                 let path = rel.to_string_lossy();
-                git_checked(content_dir, &["add", "--", &path])?;
+                let old_path = moved_from.map(|p| p.to_string_lossy().into_owned());
+                let mut paths: Vec<&str> = vec![&path];
+                paths.extend(old_path.as_deref());
+                let mut add = vec!["add", "-A", "--"];
+                add.extend(&paths);
+                git_checked(content_dir, &add)?;
                 let author_line = format!("{} <{}>", clean(author.name), clean(author.email));
                 git_checked(
                     content_dir,
@@ -96,8 +109,10 @@ impl Revisions {
                         message,
                         "--only",
                         "--",
-                        &path,
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(paths.iter().copied())
+                    .collect::<Vec<_>>(),
                 )?;
                 Ok(git_checked(content_dir, &["rev-parse", "HEAD"])?.trim().to_string())
             }
@@ -253,7 +268,7 @@ mod tests {
         let author = Author { name: "Ann", email: "ann@example.com" };
         let mut ids = Vec::new();
         for text in ["one", "two", "three"] {
-            ids.push(revisions.record(rel, text, &author, "").expect("recorded"));
+            ids.push(revisions.record(rel, None, text, &author, "").expect("recorded"));
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let listed = revisions.list(rel, 10);

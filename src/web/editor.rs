@@ -147,6 +147,7 @@ impl Draft {
         let fields = EditorFields::of(&front);
         Ok(Self {
             path: path.to_string(),
+            folder: path.rsplit_once('/').map(|(folder, _)| folder.to_string()).unwrap_or_default(),
             body: split.body.replace("\r\n", "\n"),
             revision: crate::content::revision_of(&[text.as_bytes()]),
             base: text.to_string(),
@@ -169,9 +170,15 @@ impl Draft {
     }
 
     fn of_form(form: &EditorForm) -> Self {
+        let path = form.value("path");
+        // A form without a folder keeps the page where it is.
+        let folder = match form.fields.get("folder") {
+            Some(_) => form.value("folder"),
+            None => path.rsplit_once('/').map(|(folder, _)| folder.to_string()).unwrap_or_default(),
+        };
         Self {
-            path: form.value("path"),
-            folder: form.value("folder"),
+            path,
+            folder,
             name: form.value("name"),
             title: form.value("title"),
             summary: form.value("summary"),
@@ -219,6 +226,13 @@ impl Draft {
             draft: self.draft,
             reviewed,
         })
+    }
+
+    /// Where the page's file goes: for a page being moved, its new place.
+    fn target(&self) -> Result<PathBuf, String> {
+        let rel = edit::page_path(&self.path).map_err(|e| e.to_string())?;
+        let folder = edit::folder_path(&self.folder).map_err(|e| e.to_string())?;
+        Ok(rel.file_name().map(|name| folder.join(name)).unwrap_or(rel))
     }
 
     /// The file this draft is for, and its text as it would be saved.
@@ -396,7 +410,7 @@ async fn editor_page(
         frame: staff_frame(session, "/staff/edit", if draft.is_new() { "new" } else { "editor" }),
         editor_js: super::assets::url("editor.js"),
         editor_css: super::assets::url("editor.css"),
-        folders: if draft.is_new() { content_folders(state, &draft.folder) } else { Vec::new() },
+        folders: content_folders(state, &draft.folder),
         notice: extras.notice,
         error,
         conflict: extras.conflict,
@@ -565,6 +579,18 @@ async fn save(state: &AppState, session: &StaffSession, draft: Draft) -> PageRes
         }
     };
     let full = state.site.content_dir().join(&rel);
+    // Moving a page to another folder (category or section) keeps its name, so its
+    // address stays the same.
+    let target = if draft.is_new() { Ok(rel.clone()) } else { draft.target() };
+    let target = match target {
+        Ok(target) => target,
+        Err(problem) => {
+            return editor_page(state, session, draft, PageExtras::error(problem), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+    };
+    let moved_from = (target != rel).then(|| rel.clone());
+    let target_full = state.site.content_dir().join(&target);
     let (is_new, expected, fields) = (draft.is_new(), draft.revision.clone(), draft.fields());
     let fields = fields.unwrap_or_default();
     let body = draft.body.clone();
@@ -573,7 +599,7 @@ async fn save(state: &AppState, session: &StaffSession, draft: Draft) -> PageRes
     let email = session.email.clone();
     let message = draft.message.clone();
     let publish = !draft.draft;
-    let rel_for_save = rel.clone();
+    let rel_for_save = target.clone();
     let saved = super::blocking(move || {
         let written = if is_new {
             create_file(&full, &new_text)
@@ -586,6 +612,11 @@ async fn save(state: &AppState, session: &StaffSession, draft: Draft) -> PageRes
             }
             // Made from the file as it is (the same revision as the editor's base).
             match edit::apply_edit(&current, &fields, &body) {
+                Ok(text) if moved_from.is_some() => create_file(&target_full, &text).and_then(|text| {
+                    std::fs::remove_file(&full)
+                        .map(|()| text)
+                        .map_err(|err| format!("the page was copied to its new folder, but the old file could not be removed: {err}"))
+                }),
                 Ok(text) => match edit::write_if_unchanged(&full, &expected, &text) {
                     Ok(()) => Ok(text),
                     Err(EditError::Changed { current, .. }) => return Ok(Saved::Changed { current }),
@@ -599,7 +630,7 @@ async fn save(state: &AppState, session: &StaffSession, draft: Draft) -> PageRes
             Err(problem) => return Ok(Saved::Refused(problem)),
         };
         let author = Author { name: email.split('@').next().unwrap_or(&email), email: &email };
-        let recorded = revisions.record(&rel_for_save, &text, &author, &message);
+        let recorded = revisions.record(&rel_for_save, moved_from.as_deref(), &text, &author, &message);
         if let Err(problem) = &recorded {
             tracing::error!(path = %rel_for_save.display(), "the page was saved but its version was not recorded: {problem}");
         }
@@ -608,7 +639,10 @@ async fn save(state: &AppState, session: &StaffSession, draft: Draft) -> PageRes
             (false, true) => "content.publish",
             (false, false) => "content.save_draft",
         };
-        let detail = if message.trim().is_empty() { String::new() } else { message.trim().to_string() };
+        let mut detail = if message.trim().is_empty() { String::new() } else { message.trim().to_string() };
+        if let Some(old) = &moved_from {
+            detail = format!("moved from {}{}{detail}", old.display(), if detail.is_empty() { "" } else { "; " });
+        }
         store.audit(&email, action, &rel_for_save.to_string_lossy(), &detail, chrono::Utc::now().timestamp())?;
         Ok(Saved::Written { rel: rel_for_save, recorded })
     })
@@ -951,7 +985,7 @@ pub async fn restore(request: HttpRequest, state: web::Data<AppState>, body: web
         }
         let short: String = version.chars().take(12).collect();
         let author = Author { name: email.split('@').next().unwrap_or(&email), email: &email };
-        let recorded = revisions.record(&rel, &old, &author, &format!("Restore version {short}"));
+        let recorded = revisions.record(&rel, None, &old, &author, &format!("Restore version {short}"));
         if let Err(problem) = &recorded {
             tracing::error!(path = %rel.display(), "the page was restored but the version was not recorded: {problem}");
         }

@@ -250,6 +250,8 @@ pub struct PageRow {
     pub title: String,
     pub category: String,
     pub detail_url: String,
+    /// The editor for the page's file; empty for a page that is gone.
+    pub edit_url: String,
     pub views: u64,
     pub votes: u64,
     pub helpful: String,
@@ -338,6 +340,9 @@ fn page_row(
         title: info.map(|i| i.title.clone()).unwrap_or_else(|| format!("{key} (removed)")),
         category: info.map(|i| i.category.clone()).unwrap_or_default(),
         detail_url: detail_url(key, chosen),
+        edit_url: info
+            .map(|i| format!("/staff/edit?path={}", crate::web::search::encode(&i.source_path)))
+            .unwrap_or_default(),
         views: m.views,
         votes: m.votes(),
         helpful: percent(m.helpfulness.share()),
